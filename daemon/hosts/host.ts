@@ -1,0 +1,51 @@
+// The Host seam (shared/design.md): where commands run. Local and SSH implement the same
+// contract, so every stage, snapshot and check is written once.
+
+export interface CommandSpec {
+  /** Program to run; never a shell string. */
+  readonly file: string;
+  readonly args?: readonly string[];
+  readonly cwd?: string;
+  /** The complete environment beyond a minimal PATH/HOME/LANG; nothing is inherited implicitly. */
+  readonly env?: Readonly<Record<string, string>>;
+  /** Data for stdin. Secrets travel here (or in 0600 files), never in args or env. */
+  readonly input?: string | Buffer;
+  /** Run as this user (the web server user for occ); the host decides how (runuser, sudo). */
+  readonly user?: string;
+  readonly timeoutMs?: number;
+  readonly signal?: AbortSignal;
+  /** When false, a non-zero exit is returned as a result instead of thrown. Default true. */
+  readonly reject?: boolean;
+  /** Values to hide wherever the command or its output is shown (logs, errors). */
+  readonly secrets?: readonly string[];
+}
+
+/** Same shape for success and failure, on every host (after execa's result/error symmetry). */
+export interface CommandResult {
+  /** Printable form of the command with secrets redacted. */
+  readonly command: string;
+  readonly exitCode: number | undefined;
+  readonly signal: string | undefined;
+  readonly timedOut: boolean;
+  readonly durationMs: number;
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly failed: boolean;
+}
+
+/** A long-running child (a test server, a loopback file server for the updater). */
+export interface RunningProcess {
+  readonly pid: number | undefined;
+  readonly command: string;
+  /** Resolves when the process has ended, with its result; never rejects. */
+  readonly exited: Promise<CommandResult>;
+  /** SIGTERM, then SIGKILL after `graceMs`; resolves once the process is gone. */
+  stop(graceMs?: number): Promise<CommandResult>;
+}
+
+export interface Host {
+  readonly id: string;
+  readonly kind: 'local' | 'ssh';
+  run(spec: CommandSpec): Promise<CommandResult>;
+  start(spec: CommandSpec): RunningProcess;
+}

@@ -1,0 +1,94 @@
+import { execa, type Result } from 'execa';
+import { userInfo } from 'node:os';
+import type { CommandResult, CommandSpec, Host, RunningProcess } from '../host.js';
+import { NcupdError } from '../../errors/ncupd-error.js';
+import { formatCommand, redact } from '../redact.js';
+
+const BASE_ENV = { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C.UTF-8' };
+
+/** file + args after adding the switch to another user, which locally means runuser (we are root) or sudo. */
+function asUser(spec: CommandSpec): { file: string; args: string[] } {
+  const args = [...(spec.args ?? [])];
+  if (!spec.user || spec.user === userInfo().username) return { file: spec.file, args };
+  if (process.getuid?.() === 0) return { file: 'runuser', args: ['-u', spec.user, '--', spec.file, ...args] };
+  return { file: 'sudo', args: ['-n', '-u', spec.user, '--', spec.file, ...args] };
+}
+
+function toResult(raw: Result, spec: CommandSpec, command: string): CommandResult {
+  const text = (value: unknown): string => redact(typeof value === 'string' ? value : '', spec.secrets);
+  return {
+    command,
+    exitCode: raw.exitCode,
+    signal: raw.signal ?? undefined,
+    timedOut: raw.timedOut,
+    durationMs: Math.round(raw.durationMs),
+    stdout: text(raw.stdout),
+    stderr: text(raw.stderr),
+    failed: raw.failed,
+  };
+}
+
+/** Classifies a failed result into a catalog error; the reason comes first in the message. */
+export function commandError(result: CommandResult, spawnCode?: string): NcupdError {
+  if (spawnCode === 'ENOENT') return new NcupdError('NCUPD_COMMAND_NOT_FOUND', { detail: `program not found: ${result.command}` });
+  if (result.timedOut) return new NcupdError('NCUPD_COMMAND_TIMEOUT', { detail: `timed out after ${result.durationMs} ms: ${result.command}` });
+  const tail = (result.stderr.trim() || result.stdout.trim()).split('\n').slice(-5).join('\n');
+  const how = result.signal ? `killed by ${result.signal}` : `exit ${result.exitCode ?? '?'}`;
+  return new NcupdError('NCUPD_COMMAND_FAILED', { detail: `${how}: ${result.command}${tail ? `\n${tail}` : ''}` });
+}
+
+function options(spec: CommandSpec) {
+  return {
+    cwd: spec.cwd,
+    env: { ...BASE_ENV, ...spec.env },
+    extendEnv: false,
+    input: spec.input,
+    stdin: spec.input === undefined ? ('ignore' as const) : undefined,
+    timeout: spec.timeoutMs,
+    cancelSignal: spec.signal,
+    forceKillAfterDelay: 2000,
+    reject: false,
+    stripFinalNewline: false,
+  };
+}
+
+export function createLocalHost(id = 'local'): Host {
+  return {
+    id,
+    kind: 'local',
+    async run(spec: CommandSpec): Promise<CommandResult> {
+      const { file, args } = asUser(spec);
+      const command = formatCommand(file, args, spec.secrets);
+      const raw = await execa(file, args, options(spec));
+      const result = toResult(raw, spec, command);
+      if (raw.isCanceled) throw new NcupdError('NCUPD_COMMAND_ABORTED', { detail: `cancelled: ${command}` });
+      const spawnCode = (raw as { code?: string }).code;
+      if (spawnCode === 'ENOENT') throw commandError(result, spawnCode);
+      if (result.failed && spec.reject !== false) throw commandError(result);
+      return result;
+    },
+    start(spec: CommandSpec): RunningProcess {
+      const { file, args } = asUser(spec);
+      const command = formatCommand(file, args, spec.secrets);
+      const child = execa(file, args, { ...options(spec), buffer: { stdout: true, stderr: true }, timeout: undefined });
+      const exited = child.then((raw) => toResult(raw, spec, command));
+      return {
+        pid: child.pid,
+        command,
+        exited,
+        async stop(graceMs = 5000): Promise<CommandResult> {
+          if (child.exitCode === null && child.signalCode === null) {
+            child.kill('SIGTERM');
+            const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+            try {
+              return await exited;
+            } finally {
+              clearTimeout(timer);
+            }
+          }
+          return exited;
+        },
+      };
+    },
+  };
+}

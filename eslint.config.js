@@ -1,0 +1,35 @@
+// @ts-check
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+// Only the host executors may spawn processes or open SSH connections (shared/style.md, point 4):
+// everything else goes through the Host interface so local and SSH behave the same.
+const processLibraries = {
+  paths: [
+    { name: 'execa', message: 'Run commands through a Host (daemon/hosts), not execa directly.' },
+    { name: 'ssh2', message: 'Open SSH through the ssh Host (daemon/hosts/ssh) only.' },
+    { name: 'child_process', message: 'Run commands through a Host (daemon/hosts).' },
+    { name: 'node:child_process', message: 'Run commands through a Host (daemon/hosts).' },
+  ],
+};
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', 'test/fixtures/nextcloud/**', 'bench/cache/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    files: ['**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', processLibraries],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    files: ['daemon/hosts/local/**/*.ts', 'daemon/hosts/ssh/**/*.ts'],
+    rules: { 'no-restricted-imports': 'off' },
+  },
+  {
+    files: ['*.js'],
+    languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
+  },
+);
