@@ -1,4 +1,5 @@
 import { execa, type Result } from 'execa';
+import { readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import type { CommandResult, CommandSpec, Host, RunningProcess } from '../host.js';
 import { NcupdError } from '../../errors/ncupd-error.js';
@@ -6,11 +7,29 @@ import { formatCommand, redact } from '../redact.js';
 
 const BASE_ENV = { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C.UTF-8' };
 
-/** file + args after adding the switch to another user, which locally means runuser (we are root) or sudo. */
+const primaryGroups = new Map<string, string>();
+
+/** The user's primary gid from the passwd database (setpriv needs it; a user has no same-named group always). */
+function primaryGroup(user: string): string {
+  let gid = primaryGroups.get(user);
+  if (gid === undefined) {
+    const line = readFileSync('/etc/passwd', 'utf8').split('\n').find((entry) => entry.split(':')[0] === user);
+    gid = line?.split(':')[3];
+    if (gid === undefined) throw new NcupdError('NCUPD_COMMAND_FAILED', { detail: `no such user on this host: ${user}` });
+    primaryGroups.set(user, gid);
+  }
+  return gid;
+}
+
+/**
+ * file + args after adding the switch to another user. As root that is setpriv, which execs the
+ * program in place: signals reach it directly (runuser stays as a parent that delays SIGTERM by
+ * 2 s and can leave an orphan behind when it is killed). Otherwise sudo, non-interactive.
+ */
 function asUser(spec: CommandSpec): { file: string; args: string[] } {
   const args = [...(spec.args ?? [])];
   if (!spec.user || spec.user === userInfo().username) return { file: spec.file, args };
-  if (process.getuid?.() === 0) return { file: 'runuser', args: ['-u', spec.user, '--', spec.file, ...args] };
+  if (process.getuid?.() === 0) return { file: 'setpriv', args: ['--reuid', spec.user, '--regid', primaryGroup(spec.user), '--init-groups', '--', spec.file, ...args] };
   return { file: 'sudo', args: ['-n', '-u', spec.user, '--', spec.file, ...args] };
 }
 
