@@ -1,14 +1,54 @@
 #!/usr/bin/env node
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { readFileSync } from 'node:fs';
+import type { GlobalOptions } from './context.js';
+import { reportError } from './report-error.js';
 
 const packageJson = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+
+/** Options every instance command takes: a config file, or one local instance described by flags. */
+function withInstanceOptions(command: Command): Command {
+  return command
+    .option('-c, --config <file>', 'configuration file (default /etc/ncupd/config.yaml)')
+    .option('-i, --instance <name>', 'only this configured instance')
+    .option('--json', 'machine-readable output')
+    .option('--path <dir>', 'without a config file: install root of one local instance')
+    .option('--web-user <user>', 'with --path: owner of config.php (default www-data)')
+    .option('--php <binary>', 'with --path: PHP binary of the web server (default php)')
+    .option('--url <url>', 'with --path: base URL for status.php')
+    .option('--update-server <url>', 'with --path: update server or mirror')
+    .option('--channel <name>', 'with --path: release channel')
+    .option('--trust-cert <file>', 'with --path: certificate that must have signed the archive')
+    .option('--cache-dir <dir>', 'with --path: cache for verified archives (default /var/cache/ncupd)')
+    .addOption(new Option('--allow-major', 'with --path: allow a major upgrade (one hop)'));
+}
+
+async function run(action: (options: GlobalOptions) => Promise<number>, options: GlobalOptions): Promise<void> {
+  try {
+    process.exitCode = await action(options);
+  } catch (error) {
+    process.exitCode = reportError(error, options.json === true);
+  }
+}
 
 const program = new Command()
   .name('ncupd')
   .description('Update orchestrator for self-hosted Nextcloud: verify, snapshot, apply, check and roll back.')
   .version(packageJson.version, '-V, --version', 'print the ncupd version')
-  .showHelpAfterError();
+  .showHelpAfterError()
+  .exitOverride((error) => {
+    process.exit(error.exitCode === 0 ? 0 : 2);
+  });
+
+withInstanceOptions(program.command('check').description('show the installed version, what the update server offers and the policy decision (changes nothing)'))
+  .action(async (options: GlobalOptions) => run(async (o) => (await import('./commands/check.js')).runCheck(o), options));
+
+withInstanceOptions(program.command('fetch').description('check, then download and verify the release into the cache; print its path and SHA-512'))
+  .action(async (options: GlobalOptions) => run(async (o) => (await import('./commands/fetch.js')).runFetch(o), options));
+
+const config = program.command('config').description('configuration commands');
+withInstanceOptions(config.command('check').description('validate the configuration, reporting every problem at once'))
+  .action(async (options: GlobalOptions) => run(async (o) => (await import('./commands/config-check.js')).runConfigCheck(o), options));
 
 program
   .command('demo')

@@ -29,6 +29,126 @@ export const errorCatalog = {
     hint: 'Nothing to fix: run again when ncupd is running.',
     retryable: true,
   },
+  NCUPD_CONFIG_NOT_FOUND: {
+    message: 'The configuration file does not exist.',
+    hint: 'Create it (`ncupd install-service` writes a skeleton), pass another with --config, or describe one instance with --path.',
+    retryable: false,
+  },
+  NCUPD_CONFIG_UNREADABLE: {
+    message: 'The configuration file cannot be read or is not valid YAML.',
+    hint: 'Fix the file at the line named; `ncupd config check` validates it without touching anything.',
+    retryable: false,
+  },
+  NCUPD_CONFIG_INVALID: {
+    message: 'The configuration does not match the schema.',
+    hint: 'Every problem is listed with its place; see docs/configuration.md, then run `ncupd config check`.',
+    retryable: false,
+  },
+  NCUPD_INSTANCE_UNKNOWN: {
+    message: 'No instance of that name is configured.',
+    hint: 'Use a name from the configuration (`ncupd config check` lists them).',
+    retryable: false,
+  },
+  NCUPD_INSTANCE_NOT_FOUND: {
+    message: 'No Nextcloud installation was found at the configured path.',
+    hint: 'Point `path` at the install root, the folder that holds occ, version.php and config/config.php.',
+    retryable: false,
+  },
+  NCUPD_INSTANCE_UNREADABLE: {
+    message: 'The instance\'s config.php or version.php could not be read with its own PHP.',
+    hint: 'Check `php` and `webUser` in the configuration: ncupd runs PHP as the owner of config.php, as occ requires.',
+    retryable: false,
+  },
+  NCUPD_INSTANCE_NOT_INSTALLED: {
+    message: 'The Nextcloud at this path is not installed yet.',
+    hint: 'Finish the installation first; ncupd updates installed instances only.',
+    retryable: false,
+  },
+  NCUPD_INSTALL_TYPE_UNSUPPORTED: {
+    message: 'This Nextcloud is managed by something else (a container image, AIO, a snap or a distribution package).',
+    hint: 'Update it through its own update path, named in the message; replacing its files would be undone or would break it.',
+    retryable: false,
+  },
+  NCUPD_UPDATE_SERVER_HTTP: {
+    message: 'The update server answered with an HTTP error.',
+    hint: 'Retry later; if it persists, check `updateServer` (or config.php `updater.server.url`) and any proxy.',
+    retryable: true,
+  },
+  NCUPD_UPDATE_SERVER_INVALID: {
+    message: 'The update server\'s answer is not the XML Nextcloud\'s protocol defines.',
+    hint: 'Check that `updateServer` points at an update server or a faithful mirror, not a web page or a login portal.',
+    retryable: true,
+  },
+  NCUPD_UPDATE_SERVER_UNREACHABLE: {
+    message: 'The update server could not be reached.',
+    hint: 'Check DNS, routing, firewall and proxy from this host to the update server URL.',
+    retryable: true,
+  },
+  NCUPD_UPDATE_SERVER_TIMEOUT: {
+    message: 'The update server did not answer in time.',
+    hint: 'Retry later; raise `download.timeoutSeconds` only for a known slow link.',
+    retryable: true,
+  },
+  NCUPD_NO_RELEASE: {
+    message: 'There is no release to fetch for this instance under its policy.',
+    hint: 'Nothing to do; `ncupd check` tells why (up to date, held or blocked).',
+    retryable: false,
+  },
+  NCUPD_DOWNLOAD_FAILED: {
+    message: 'The release archive could not be downloaded from any mirror.',
+    hint: 'Each mirror\'s error is listed; check connectivity, or add a reachable mirror under `download.mirrors`.',
+    retryable: true,
+  },
+  NCUPD_DOWNLOAD_TOO_LARGE: {
+    message: 'The release archive is larger than the configured limit.',
+    hint: 'Raise `download.maxBytes` only if the release is known to be that large; a huge archive is suspicious.',
+    retryable: false,
+  },
+  NCUPD_SIGNATURE_MISSING: {
+    message: 'The release has no signature to verify.',
+    hint: 'Only signed releases are installed; unsigned channels (daily) need `policy.allowUnsigned: true`, never on production.',
+    retryable: false,
+  },
+  NCUPD_SIGNATURE_INVALID: {
+    message: 'The archive\'s signature does not verify against the pinned certificate.',
+    hint: 'Do not install it: the download is corrupted or forged. Retry later; if it persists, report it to the mirror\'s operator.',
+    retryable: true,
+  },
+  NCUPD_CERTIFICATE_INVALID: {
+    message: 'The configured trust certificate cannot be used.',
+    hint: 'Set `trust.certificate` to `builtin:nextcloud` or the path of a PEM certificate with an RSA key.',
+    retryable: false,
+  },
+  NCUPD_CHECKSUM_MISMATCH: {
+    message: 'The archive does not match its published checksum.',
+    hint: 'Do not install it: the download is corrupted or the mirror is inconsistent. Retry later or use another mirror.',
+    retryable: true,
+  },
+  NCUPD_CHECKSUM_MISSING: {
+    message: 'No checksum file was published beside the archive, and checksums are required.',
+    hint: 'Use a mirror that publishes `.sha512` files, or set `trust.checksums: if-available`.',
+    retryable: false,
+  },
+  NCUPD_PGP_INVALID: {
+    message: 'The archive\'s OpenPGP signature (.asc) is missing or does not verify.',
+    hint: 'Do not install it. Nextcloud has signed a few releases with another key before: check the announcement, never accept a new key silently.',
+    retryable: true,
+  },
+  NCUPD_PGP_KEY_MISMATCH: {
+    message: 'The configured OpenPGP key file does not hold the pinned fingerprint.',
+    hint: 'Get Nextcloud\'s release key from a trusted source and compare its fingerprint with `trust.pgpFingerprint`.',
+    retryable: false,
+  },
+  NCUPD_ARCHIVE_UNSAFE: {
+    message: 'The archive contains an entry that could write outside its folder or is not a plain file or folder.',
+    hint: 'Do not install it: a genuine Nextcloud release never contains such entries. The entry is named in the message.',
+    retryable: false,
+  },
+  NCUPD_ARCHIVE_CORRUPT: {
+    message: 'The archive cannot be read.',
+    hint: 'Delete it from the cache (`ncupd fetch` downloads it again) and retry.',
+    retryable: true,
+  },
   NCUPD_USAGE: {
     message: 'The command line is not valid.',
     hint: 'Run `ncupd --help` for the commands and options.',

@@ -1,0 +1,144 @@
+import type { Host } from '../hosts/host.js';
+import type { InstanceConfig } from '../config/schema.js';
+import { NcupdError } from '../errors/ncupd-error.js';
+import { parseDbHost, type DbEndpoint } from './dbhost.js';
+import { classifyInstall, installMarkers, type InstallTypeVerdict } from './install-type.js';
+import { parseOccJson } from './occ-json.js';
+import { PHP_PROBE, PROBE_KEYS } from './php-probe.js';
+import { parsePhpBounds, type PhpBounds } from './version-check.js';
+
+export interface InstanceApp {
+  readonly id: string;
+  readonly dir: string;
+  readonly version: string | null;
+  readonly min: string | null;
+  readonly max: string | null;
+  readonly shipped: boolean;
+  readonly enabled: boolean;
+}
+
+/** What ncupd knows about an instance, read from the instance itself every run (style.md, point 8). */
+export interface DiscoveredInstance {
+  readonly name: string;
+  readonly root: string;
+  readonly webUser: string;
+  readonly phpBinary: string;
+  readonly php: { readonly version: string; readonly major: number; readonly minor: number; readonly release: number };
+  /** version.php: the code's internal version (4 parts) and the rest. */
+  readonly code: { readonly version: string; readonly versionString: string; readonly channel: string; readonly build: string; readonly vendor: string };
+  /** config.php `version`: the database's version. */
+  readonly installedVersion: string;
+  readonly installed: boolean;
+  readonly maintenance: boolean;
+  readonly instanceId: string;
+  readonly dataDirectory: string;
+  readonly dbType: string;
+  readonly db: DbEndpoint;
+  readonly dbName: string;
+  readonly hasDbPassword: boolean;
+  readonly channel: string;
+  readonly updateServerUrl: string;
+  /** appconfig core/installedat, the staged-rollout seed; '' when never set. */
+  readonly installedAt: string;
+  readonly apps: readonly InstanceApp[];
+  readonly configFiles: readonly string[];
+  readonly installType: InstallTypeVerdict;
+  readonly phpBounds: PhpBounds;
+  readonly updaterStep: { readonly path: string; readonly state: string | undefined; readonly step: number | undefined } | undefined;
+}
+
+interface ProbeOutput {
+  error?: string;
+  php: { version: string; major: number; minor: number; release: number };
+  versionPhp: { version: number[] | null; versionString: string | null; channel: string | null; build: string | null; vendor: string | null };
+  config: Record<string, unknown>;
+  configFiles: string[];
+  configOwner?: string;
+  hasDbPassword: boolean;
+  shippedApps: string[] | null;
+  apps: Record<string, { dir: string; version: string | null; min: string | null; max: string | null }>;
+  versionCheck: string | null;
+  gitCheckout: boolean;
+  markers: Record<string, boolean>;
+  updaterStep: { path: string; content: string } | null;
+}
+
+export interface DiscoverOptions {
+  /** Prefix of the host's filesystem where install-type markers are looked for (tests build fake systems). */
+  readonly sysroot?: string;
+  /** dpkg's database to ask who owns version.php (tests use a fixture database). */
+  readonly dpkgAdminDir?: string;
+  readonly signal?: AbortSignal;
+}
+
+const str = (value: unknown, fallback = ''): string => (typeof value === 'string' ? value : fallback);
+
+async function probe(host: Host, instance: InstanceConfig, sysroot: string, signal?: AbortSignal): Promise<ProbeOutput> {
+  const result = await host.run({
+    file: instance.php, args: ['--', instance.path, JSON.stringify(PROBE_KEYS), JSON.stringify(installMarkers(sysroot))],
+    input: PHP_PROBE, user: instance.webUser, timeoutMs: 60_000, reject: false, signal,
+  });
+  const output = parseOccJson<ProbeOutput>(result.stdout);
+  if (result.exitCode !== 0 || !output) {
+    throw new NcupdError('NCUPD_INSTANCE_UNREADABLE', {
+      instance: instance.name, stage: 'discover',
+      detail: `reading ${instance.path} with ${instance.php} as ${instance.webUser} failed (exit ${result.exitCode ?? result.signal}): ${(result.stderr || result.stdout).trim().slice(0, 400)}`,
+    });
+  }
+  if (output.error === 'no-nextcloud') {
+    throw new NcupdError('NCUPD_INSTANCE_NOT_FOUND', { instance: instance.name, stage: 'discover', detail: `no Nextcloud at ${instance.path}: version.php or occ is missing` });
+  }
+  return output;
+}
+
+async function owningPackage(host: Host, file: string, adminDir: string | undefined): Promise<string | undefined> {
+  const result = await host.run({ file: 'dpkg-query', args: [...(adminDir ? [`--admindir=${adminDir}`] : []), '-S', file], reject: false, timeoutMs: 30_000 })
+    .catch(() => undefined);
+  if (!result || result.exitCode !== 0) return undefined;
+  return result.stdout.split(':')[0]?.trim() || undefined;
+}
+
+async function occValue(host: Host, instance: InstanceConfig, args: string[], signal?: AbortSignal): Promise<string> {
+  const result = await host.run({ file: instance.php, args: [`${instance.path}/occ`, ...args], cwd: instance.path, user: instance.webUser, reject: false, timeoutMs: 120_000, signal });
+  return result.exitCode === 0 ? result.stdout.trim() : '';
+}
+
+function parseStep(step: ProbeOutput['updaterStep']): DiscoveredInstance['updaterStep'] {
+  if (!step) return undefined;
+  const parsed = parseOccJson<{ state?: string; step?: number }>(step.content);
+  return { path: step.path, state: parsed?.state, step: parsed?.step };
+}
+
+/** Reads config.php (merged), version.php, PHP, apps and install type by running PHP on the target. */
+export async function discoverInstance(host: Host, instance: InstanceConfig, options: DiscoverOptions = {}): Promise<DiscoveredInstance> {
+  const sysroot = options.sysroot ?? '';
+  const p = await probe(host, instance, sysroot, options.signal);
+  const c = p.config;
+  const code = p.versionPhp;
+  const codeVersion = Array.isArray(code.version) ? code.version.join('.') : '';
+  const installType = classifyInstall({
+    root: instance.path, sysroot, dataDirectory: str(c.datadirectory) || undefined, channel: code.channel ?? undefined,
+    gitCheckout: p.gitCheckout, markers: p.markers, owningPackage: await owningPackage(host, `${instance.path}/version.php`, options.dpkgAdminDir),
+  });
+  const installed = c.installed === true;
+  let installedAt = '';
+  let enabled = new Set<string>();
+  if (installed && installType.updatePath === undefined) {
+    installedAt = await occValue(host, instance, ['config:app:get', 'core', 'installedat'], options.signal);
+    const list = parseOccJson<{ enabled?: Record<string, string> }>(await occValue(host, instance, ['app:list', '--output=json'], options.signal));
+    enabled = new Set(Object.keys(list?.enabled ?? {}));
+  }
+  const shipped = new Set(p.shippedApps ?? []);
+  return {
+    name: instance.name, root: instance.path, webUser: instance.webUser, phpBinary: instance.php, php: p.php,
+    code: { version: codeVersion, versionString: code.versionString ?? '', channel: code.channel ?? '', build: code.build ?? '', vendor: code.vendor ?? '' },
+    installedVersion: str(c.version), installed, maintenance: c.maintenance === true, instanceId: str(c.instanceid),
+    dataDirectory: str(c.datadirectory, `${instance.path}/data`), dbType: str(c.dbtype, 'sqlite3') === 'sqlite' ? 'sqlite3' : str(c.dbtype, 'sqlite3'),
+    db: parseDbHost(str(c.dbhost, 'localhost')), dbName: str(c.dbname, 'owncloud'), hasDbPassword: p.hasDbPassword,
+    channel: instance.channel ?? (str(c['updater.release.channel']) || code.channel || 'stable'),
+    updateServerUrl: instance.updateServer ?? (str(c['updater.server.url']) || 'https://updates.nextcloud.com/updater_server/'),
+    installedAt,
+    apps: Object.entries(p.apps).map(([id, app]) => ({ id, ...app, shipped: shipped.has(id), enabled: enabled.has(id) })),
+    configFiles: p.configFiles, installType, phpBounds: parsePhpBounds(p.versionCheck), updaterStep: parseStep(p.updaterStep),
+  };
+}

@@ -1,0 +1,46 @@
+import type { InstanceConfig } from '../config/schema.js';
+import { discoverInstance, type DiscoverOptions, type DiscoveredInstance } from '../discovery/discover-instance.js';
+import { compareVersions } from '../discovery/version-check.js';
+import { NcupdError } from '../errors/ncupd-error.js';
+import type { Host } from '../hosts/host.js';
+import { decide, type PolicyVerdict, type Withheld } from '../policy/decide.js';
+import type { ReleaseOffer } from './offer.js';
+import { requestFacts, serverVersionParameter, updaterVersionParameter } from './update-request.js';
+import { queryUpdateServer } from './update-server-client.js';
+
+export interface CheckResult {
+  readonly instance: DiscoveredInstance;
+  readonly offer: ReleaseOffer | undefined;
+  readonly verdict: PolicyVerdict;
+  /** Facts worth an operator's eye that do not change the decision (a leftover .step, maintenance on). */
+  readonly notices: readonly string[];
+}
+
+/** Stages 1 and 2 (discover, decide): read-only, nothing on the instance changes. */
+export async function checkRelease(host: Host, config: InstanceConfig, options: DiscoverOptions = {}): Promise<CheckResult> {
+  const instance = await discoverInstance(host, config, options);
+  if (instance.installType.updatePath) {
+    throw new NcupdError('NCUPD_INSTALL_TYPE_UNSUPPORTED', {
+      instance: config.name, stage: 'discover',
+      detail: `${config.path} is a ${instance.installType.type} install (${instance.installType.evidence})`,
+      hint: `Update it through its own path: ${instance.installType.updatePath}.`,
+    });
+  }
+  if (!instance.installed) throw new NcupdError('NCUPD_INSTANCE_NOT_INSTALLED', { instance: config.name, stage: 'discover', detail: `${config.path} is not installed (config.php installed is not true)` });
+  const timeoutMs = config.download.timeoutSeconds * 1000;
+  const facts = requestFacts(instance);
+  const offer = await queryUpdateServer(instance.updateServerUrl, serverVersionParameter(facts), { timeoutMs, signal: options.signal, instance: config.name });
+  const withheld: { stagedRollout?: ReleaseOffer } = {};
+  if (!offer) {
+    // The updater's request is inside every rollout: an answer to it that the instance did not get
+    // means a staged rollout, which the empty body alone cannot say (contract pitfall 2).
+    const asUpdater = await queryUpdateServer(instance.updateServerUrl, updaterVersionParameter(facts, instance.installedVersion), { timeoutMs, signal: options.signal, instance: config.name })
+      .catch(() => undefined);
+    if (asUpdater && compareVersions(asUpdater.version, instance.installedVersion) > 0) withheld.stagedRollout = asUpdater;
+  }
+  const notices: string[] = [];
+  if (instance.maintenance) notices.push('maintenance mode is on');
+  if (instance.updaterStep?.state === 'start') notices.push(`the official updater left ${instance.updaterStep.path} in state "start" (step ${instance.updaterStep.step ?? '?'}): a crashed or running updater`);
+  if (instance.installType.type === 'git') notices.push(`git checkout (${instance.installType.evidence}): the archive and updater strategies do not apply`);
+  return { instance, offer, verdict: decide(instance, offer, config.policy, withheld satisfies Withheld), notices };
+}

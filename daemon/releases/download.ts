@@ -1,0 +1,130 @@
+import { createHash, type Hash } from 'node:crypto';
+import { createReadStream, createWriteStream, existsSync, mkdirSync, renameSync, rmSync, statSync, chmodSync } from 'node:fs';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { NcupdError } from '../errors/ncupd-error.js';
+
+export interface DownloadProgress {
+  readonly url: string;
+  readonly received: number;
+  readonly total: number | undefined;
+}
+
+export interface DownloadOptions {
+  /** Tried in order; a transport or HTTP error on one moves to the next (unlike the official updater). */
+  readonly urls: readonly string[];
+  readonly fileName: string;
+  readonly cacheDir: string;
+  readonly maxBytes: number;
+  /** A stall longer than this aborts the attempt on that mirror. */
+  readonly stallTimeoutMs: number;
+  readonly onProgress?: (progress: DownloadProgress) => void;
+  readonly signal?: AbortSignal;
+  readonly instance?: string;
+}
+
+export interface DownloadedArchive {
+  readonly path: string;
+  readonly url: string;
+  readonly size: number;
+  /** SHA-512 of the bytes, computed once while they streamed in (and over any resumed part). */
+  readonly sha512: string;
+}
+
+/** Hashes a partial file already on disk, so resuming keeps the single pass over every byte. */
+async function hashExisting(path: string, hash: Hash): Promise<number> {
+  if (!existsSync(path)) return 0;
+  let size = 0;
+  for await (const chunk of createReadStream(path)) {
+    hash.update(chunk as Buffer);
+    size += (chunk as Buffer).length;
+  }
+  return size;
+}
+
+async function attempt(url: string, part: string, options: DownloadOptions): Promise<{ size: number; sha512: string }> {
+  let hash = createHash('sha512');
+  let offset = await hashExisting(part, hash);
+  const stall = new AbortController();
+  const signal = options.signal ? AbortSignal.any([stall.signal, options.signal]) : stall.signal;
+  let timer = setTimeout(() => stall.abort(), options.stallTimeoutMs);
+  try {
+    const response = await fetch(url, { headers: offset > 0 ? { Range: `bytes=${offset}-` } : {}, signal, redirect: 'follow' });
+    if (response.status === 200 && offset > 0) {
+      // The mirror ignored the range: start over from byte 0.
+      hash = createHash('sha512');
+      offset = 0;
+    } else if (response.status !== 200 && response.status !== 206) {
+      await response.body?.cancel();
+      throw new Error(`HTTP ${response.status}`);
+    }
+    const length = Number(response.headers.get('content-length') ?? NaN);
+    const total = Number.isFinite(length) ? offset + length : undefined;
+    if (total !== undefined && total > options.maxBytes) {
+      await response.body?.cancel();
+      throw new NcupdError('NCUPD_DOWNLOAD_TOO_LARGE', { detail: `${url} is ${total} bytes, above download.maxBytes (${options.maxBytes})`, instance: options.instance, stage: 'download' });
+    }
+    if (!response.body) throw new Error('empty response body');
+    const out = createWriteStream(part, { flags: offset > 0 ? 'a' : 'w', mode: 0o600 });
+    let received = offset;
+    try {
+      for await (const chunk of Readable.fromWeb(response.body as import('node:stream/web').ReadableStream<Uint8Array>)) {
+        const bytes = chunk as Buffer;
+        received += bytes.length;
+        if (received > options.maxBytes) {
+          throw new NcupdError('NCUPD_DOWNLOAD_TOO_LARGE', { detail: `${url} sent more than download.maxBytes (${options.maxBytes})`, instance: options.instance, stage: 'download' });
+        }
+        hash.update(bytes);
+        if (!out.write(bytes)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
+        clearTimeout(timer);
+        timer = setTimeout(() => stall.abort(), options.stallTimeoutMs);
+        options.onProgress?.({ url, received, total });
+      }
+    } finally {
+      await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));
+    }
+    if (total !== undefined && received !== total) throw new Error(`connection closed after ${received} of ${total} bytes`);
+    return { size: received, sha512: hash.digest('hex') };
+  } catch (error) {
+    if (stall.signal.aborted && !(error instanceof NcupdError)) throw new Error(`stalled for ${options.stallTimeoutMs / 1000} s`);
+    throw error;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Streams the archive into the cache (outside the Nextcloud root), resuming a partial file with
+ * a Range request, trying each mirror in turn. The result is keyed by its SHA-512.
+ */
+export async function downloadArchive(options: DownloadOptions): Promise<DownloadedArchive> {
+  const partialDir = join(options.cacheDir, 'partial');
+  mkdirSync(partialDir, { recursive: true, mode: 0o700 });
+  chmodSync(options.cacheDir, 0o700);
+  const part = join(partialDir, `${options.fileName}.part`);
+  const failures: string[] = [];
+  for (const url of options.urls) {
+    for (let tries = 0; tries < 2; tries++) {
+      try {
+        const { size, sha512 } = await attempt(url, part, options);
+        const dir = join(options.cacheDir, 'archives', sha512);
+        mkdirSync(dir, { recursive: true, mode: 0o700 });
+        const path = join(dir, options.fileName);
+        renameSync(part, path);
+        return { path, url, size, sha512 };
+      } catch (error) {
+        if (error instanceof NcupdError && error.code === 'NCUPD_DOWNLOAD_TOO_LARGE') {
+          rmSync(part, { force: true });
+          throw error;
+        }
+        if (options.signal?.aborted) throw new NcupdError('NCUPD_COMMAND_ABORTED', { detail: 'download cancelled', stage: 'download', instance: options.instance });
+        const message = (error as Error).message;
+        const cause = (error as { cause?: { code?: string } }).cause?.code;
+        failures.push(`${url}: ${cause ?? message}`);
+        // A broken connection leaves a partial file: one more try on the same mirror resumes it.
+        if (!(existsSync(part) && statSync(part).size > 0 && /closed|terminated|stalled|other side closed/i.test(message))) break;
+      }
+    }
+  }
+  throw new NcupdError('NCUPD_DOWNLOAD_FAILED', { detail: `every mirror failed:\n${failures.map((f) => `  - ${f}`).join('\n')}`, instance: options.instance, stage: 'download' });
+}

@@ -1,0 +1,108 @@
+import { createHash } from 'node:crypto';
+import { createReadStream, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { InstanceConfig } from '../config/schema.js';
+import { NcupdError } from '../errors/ncupd-error.js';
+import type { Host } from '../hosts/host.js';
+import { readZipDirectory, ZipFormatError } from '../../integrity/archive/zip-directory.js';
+import { checkEntries, DEFAULT_LIMITS } from '../../integrity/archive/entry-safety.js';
+import { loadTrustRoot } from '../../integrity/trust/trust-certificate.js';
+import { verifiers } from '../../integrity/verifiers/registry.js';
+import type { VerificationResult } from '../../integrity/verifiers/verifier.js';
+import { downloadArchive, type DownloadProgress } from './download.js';
+import { fetchText } from './fetch-text.js';
+import { archiveFileName, type ReleaseOffer } from './offer.js';
+
+export interface VerifiedArchive {
+  readonly path: string;
+  readonly fileName: string;
+  readonly sha512: string;
+  readonly size: number;
+  readonly sourceUrl: string;
+  readonly fromCache: boolean;
+  readonly checks: readonly VerificationResult[];
+  readonly entries: number;
+  readonly expandedBytes: number;
+}
+
+export interface FetchOptions {
+  readonly host: Host;
+  readonly instance: InstanceConfig;
+  readonly cacheDir: string;
+  readonly onProgress?: (progress: DownloadProgress) => void;
+  readonly signal?: AbortSignal;
+}
+
+/** Where the archive is published: the server's zip URLs, its legacy <url>, then configured mirrors. */
+export function archiveUrls(offer: ReleaseOffer, instance: InstanceConfig): string[] {
+  const name = archiveFileName(offer);
+  const urls = [...offer.downloads.zip, offer.url, ...instance.download.mirrors.map((m) => `${m.replace(/\/+$/, '')}/${name}`)];
+  return [...new Set(urls.filter((u) => u.length > 0))];
+}
+
+async function hashFile(path: string): Promise<string> {
+  const hash = createHash('sha512');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+interface CacheIndex { sha512: string; signature: string | undefined; sourceUrl: string; size: number }
+
+/**
+ * Download (or reuse from the cache), verify and judge the archive, before anything touches an
+ * instance. A file that fails is deleted from the cache, so forged bytes are never kept.
+ */
+export async function fetchVerifiedRelease(offer: ReleaseOffer, options: FetchOptions): Promise<VerifiedArchive> {
+  const { instance } = options;
+  const trustRoot = loadTrustRoot(instance.trust.certificate);
+  const fileName = archiveFileName(offer);
+  const urls = archiveUrls(offer, instance);
+  const indexPath = join(options.cacheDir, 'index', `${fileName}.json`);
+  let archive: { path: string; sha512: string; size: number; url: string } | undefined;
+  let fromCache = false;
+  if (existsSync(indexPath)) {
+    const index = JSON.parse(readFileSync(indexPath, 'utf8')) as CacheIndex;
+    const path = join(options.cacheDir, 'archives', index.sha512, fileName);
+    if (index.signature === offer.signature && existsSync(path)) {
+      const sha512 = await hashFile(path);
+      if (sha512 === index.sha512) {
+        archive = { path, sha512, size: index.size, url: index.sourceUrl };
+        fromCache = true;
+      } else {
+        // The cached bytes changed on disk: never trust them, download again.
+        rmSync(join(options.cacheDir, 'archives', index.sha512), { recursive: true, force: true });
+      }
+    }
+  }
+  archive ??= await downloadArchive({
+    urls, fileName, cacheDir: options.cacheDir, maxBytes: instance.download.maxBytes, stallTimeoutMs: instance.download.timeoutSeconds * 1000,
+    onProgress: options.onProgress, signal: options.signal, instance: instance.name,
+  });
+  try {
+    const checks: VerificationResult[] = [];
+    for (const verifier of verifiers) {
+      checks.push(await verifier.verify({
+        archivePath: archive.path, fileName, sha512: archive.sha512, sourceUrl: archive.url, urls, signature: offer.signature,
+        trust: instance.trust, trustRoot, host: options.host, instance: instance.name,
+        fetchText: (url) => fetchText(url, instance.download.timeoutSeconds * 1000),
+      }));
+    }
+    let entries;
+    try {
+      entries = readZipDirectory(archive.path);
+    } catch (cause) {
+      if (!(cause instanceof ZipFormatError)) throw cause;
+      throw new NcupdError('NCUPD_ARCHIVE_CORRUPT', { detail: `${fileName}: ${cause.message}`, instance: instance.name, stage: 'verify', cause });
+    }
+    const verdict = checkEntries(entries, { ...DEFAULT_LIMITS, maxExpandedBytes: instance.download.maxExpandedBytes });
+    if ('problem' in verdict) throw new NcupdError('NCUPD_ARCHIVE_UNSAFE', { detail: `${fileName}: ${verdict.problem}`, instance: instance.name, stage: 'verify' });
+    mkdirSync(join(options.cacheDir, 'index'), { recursive: true, mode: 0o700 });
+    const index: CacheIndex = { sha512: archive.sha512, signature: offer.signature, sourceUrl: archive.url, size: archive.size };
+    writeFileSync(indexPath, JSON.stringify(index), { mode: 0o600 });
+    return { path: archive.path, fileName, sha512: archive.sha512, size: archive.size, sourceUrl: archive.url, fromCache, checks, entries: verdict.entries, expandedBytes: verdict.expandedBytes };
+  } catch (error) {
+    rmSync(join(options.cacheDir, 'archives', archive.sha512), { recursive: true, force: true });
+    rmSync(indexPath, { force: true });
+    throw error;
+  }
+}
