@@ -34,16 +34,31 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
+/** Checks across entries run on the raw input, so they are reported together with the schema's problems. */
+function crossChecks(input: unknown): string[] {
+  const instances = (input as { instances?: unknown } | null)?.instances;
+  if (!Array.isArray(instances)) return [];
+  const seen = new Set<string>();
+  const problems: string[] = [];
+  instances.forEach((instance: unknown, index) => {
+    const name = (instance as { name?: unknown } | null)?.name;
+    if (typeof name !== 'string') return;
+    if (seen.has(name)) problems.push(`duplicate instance name "${name}" at instances[${index}].name`);
+    seen.add(name);
+  });
+  return problems;
+}
+
 /** Validates a parsed document; the result is frozen so no stage can change the config of a run. */
 export function parseConfig(input: unknown, source: string): NcupdConfig {
   const result = configSchema.safeParse(input);
-  if (!result.success) {
-    const problems = describeIssues(result.error.issues, input);
+  const problems = [...(result.success ? [] : describeIssues(result.error.issues, input)), ...crossChecks(input)];
+  if (!result.success || problems.length > 0) {
     throw new NcupdError('NCUPD_CONFIG_INVALID', {
       detail: `${source}: ${problems.length} problem${problems.length > 1 ? 's' : ''}:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
     });
   }
-  return deepFreeze(result.data);
+  return deepFreeze(result.data!);
 }
 
 export function loadConfigFile(path: string): NcupdConfig {

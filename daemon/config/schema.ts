@@ -59,12 +59,6 @@ export const configSchema = z.strictObject({
   stateDir: absolutePath.default('/var/lib/ncupd').describe('Journal, history and snapshots (root only).'),
   cacheDir: absolutePath.default('/var/cache/ncupd').describe('Verified release archives, keyed by their SHA-512.'),
   instances: z.array(instanceSchema).min(1, { message: 'expected at least one instance' }).describe('The Nextcloud instances ncupd manages.'),
-}).superRefine((config, ctx) => {
-  const seen = new Set<string>();
-  config.instances.forEach((instance, index) => {
-    if (seen.has(instance.name)) ctx.addIssue({ code: 'custom', path: ['instances', index, 'name'], message: `duplicate instance name "${instance.name}"` });
-    seen.add(instance.name);
-  });
 });
 
 export type NcupdConfig = z.output<typeof configSchema>;
