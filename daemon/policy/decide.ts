@@ -4,6 +4,8 @@ import { compareVersions } from '../discovery/version-check.js';
 import { MAJORS } from '../releases/majors.js';
 import { majorOf, type ReleaseOffer } from '../releases/offer.js';
 
+const DAILY_VERSION = '100.0.0.0';
+
 export type Decision = 'apply' | 'hold' | 'up-to-date' | 'blocked';
 export type ReleaseKind = 'patch' | 'minor' | 'major';
 
@@ -65,6 +67,13 @@ export function decide(instance: DiscoveredInstance, offer: ReleaseOffer | undef
   if (!offer) return nothingOffered(instance, withheld);
   const from = instance.installedVersion || instance.code.version;
   const name = offer.versionString;
+  // Daily builds all answer version 100.0.0.0 (contract 1.3): no ordering, no signature.
+  if (offer.version === DAILY_VERSION) {
+    if (!offer.signature && !policy.allowUnsigned) {
+      return verdict('blocked', `${name} build is unsigned (${instance.channel} channel): refused unless policy.allowUnsigned is set`, { target: offer });
+    }
+    return verdict('apply', `daily build of the ${instance.channel} channel, unsigned, allowed by policy.allowUnsigned`, { target: offer, kind: 'major' });
+  }
   if (compareVersions(offer.version, from) <= 0) {
     return verdict('blocked', `offered ${name} (${offer.version}) is not newer than the installed ${from}: downgrade refused`, { target: offer });
   }

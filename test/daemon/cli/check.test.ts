@@ -1,0 +1,147 @@
+// `ncupd check` end to end: fixture instances read with real php, the update server double
+// speaking the real protocol, the built CLI run as an operator would. Fake: the internet
+// (the update server is a loopback double).
+import assert from 'node:assert/strict';
+import { buildRelease, type BuiltRelease } from '../../fixtures/release-builder/build-release.js';
+import { createInstance, type FixtureInstance } from '../../fixtures/harness/instance.js';
+import { startUpdateServer, unreachableUrl, type Release, type UpdateServerDouble } from '../../fixtures/update-server/index.js';
+import { parseJson, runNcupd } from '../../helpers/run-ncupd.js';
+import { treeHash } from '../../helpers/tree-hash.js';
+
+interface CheckOutput {
+  decision: string;
+  kind: string | null;
+  reason: string;
+  installed: { version: string; php: string; channel: string };
+  offer: { version: string } | null;
+  warnings: string[];
+  appsDisabledByTarget: { id: string }[];
+}
+
+const release = (version: string, internalVersion: string, extra: Partial<Release> = {}): Release =>
+  ({ version, internalVersion, channel: 'stable', minPHPVersion: '8.1', eol: '2027-02-18', ...extra });
+
+describe('ncupd check', function () {
+  this.timeout(300_000);
+  let n: BuiltRelease;
+  let server: UpdateServerDouble;
+  let instance: FixtureInstance;
+  const others: FixtureInstance[] = [];
+
+  before(async () => {
+    n = await buildRelease({ version: '33.0.5' });
+    server = await startUpdateServer({ today: '2026-11-27', releases: { releases: [release('33.0.6', '33.0.6.1'), release('34.0.0', '34.0.0.1', { minPHPVersion: '8.2', eol: '2027-06-09' })], daily: [{ major: 33, minPHPVersion: '8.1', eol: '' }] } });
+    instance = await createInstance({ release: n, installedAt: '1700000000.1225' });
+  });
+  after(async () => {
+    await server.close();
+    for (const i of [instance, ...others]) await i.destroy();
+  });
+  afterEach(() => server.setFault('none'));
+
+  const check = (target: FixtureInstance, extra: string[] = []) =>
+    runNcupd(['check', '--json', '--path', target.root, '--web-user', target.webUser, '--update-server', server.url, ...extra]);
+
+  it('reads the instance with its own PHP and sends the 14-field request Nextcloud sends', async () => {
+    const result = await check(instance);
+    assert.equal(result.exitCode, 0, result.stderr);
+    const out = parseJson<CheckOutput>(result.stdout);
+    assert.equal(out.installed.version, '33.0.5.1');
+    assert.equal(out.installed.channel, 'stable');
+    const fields = decodeURIComponent(server.requests.at(-1)?.rawQuery.replace(/^version=/, '') ?? '').split('x');
+    assert.equal(fields.length, 14);
+    assert.deepEqual(fields.slice(0, 4), ['33', '0', '5', '1']);
+    assert.equal(fields[4], '1700000000.1225', 'core/installedat read through occ');
+    assert.ok(Math.abs(Number(fields[5]) - Date.now() / 1000) < 600, 'last check is now');
+    assert.equal(fields[6], 'stable');
+    assert.equal(fields[8], '2026-05-01T10:00:00+00:00 abcdef0123456789abcdef0123456789abcdef01');
+    assert.deepEqual(fields.slice(9, 11), out.installed.php.split('.').slice(0, 2));
+  });
+
+  it('applies a patch release', async () => {
+    const out = parseJson<CheckOutput>((await check(instance)).stdout);
+    assert.equal(out.decision, 'apply');
+    assert.equal(out.kind, 'patch');
+    assert.equal(out.offer?.version, '33.0.6.1');
+  });
+
+  it('prints the decision and its reason in words', async () => {
+    const result = await runNcupd(['check', '--path', instance.root, '--web-user', instance.webUser, '--update-server', server.url]);
+    assert.match(result.stdout, /default: Nextcloud 33\.0\.5 \(33\.0\.5\.1\), PHP 8\.\d+\.\d+, channel stable/);
+    assert.match(result.stdout, /decision: apply: maintenance release 33\.0\.6 for 33\.0\.5/);
+  });
+
+  describe('from the newest patch', () => {
+    let latest: FixtureInstance;
+    let withApp: FixtureInstance;
+    before(async () => {
+      const patch = await buildRelease({ version: '33.0.6' });
+      const major = await buildRelease({ version: '34.0.0', faults: ['incompatible-app'] });
+      latest = await createInstance({ release: patch });
+      withApp = await createInstance({ release: patch, extraApps: major.extraApps });
+      others.push(latest, withApp);
+    });
+
+    it('holds a major by default', async () => {
+      const out = parseJson<CheckOutput>((await check(latest)).stdout);
+      assert.equal(out.decision, 'hold');
+      assert.equal(out.reason, 'major 34.0.0 available, held: majors need approval (policy.majors: allow)');
+    });
+
+    it('applies one major hop when allowed', async () => {
+      const out = parseJson<CheckOutput>((await check(latest, ['--allow-major'])).stdout);
+      assert.equal(out.decision, 'apply');
+      assert.equal(out.kind, 'major');
+    });
+
+    it('holds a major that would disable an enabled third-party app, naming it', async () => {
+      const out = parseJson<CheckOutput>((await check(withApp, ['--allow-major'])).stdout);
+      assert.equal(out.decision, 'hold');
+      assert.match(out.reason, /legacyapp \(max-version 33\)/);
+      assert.deepEqual(out.appsDisabledByTarget.map((a) => a.id), ['legacyapp']);
+    });
+  });
+
+  it('refuses autoupdater 0 and a lower version offered', async () => {
+    server.setFault('au0');
+    assert.match(parseJson<CheckOutput>((await check(instance)).stdout).reason, /autoupdater 0/);
+    server.setFault('lower');
+    const lower = parseJson<CheckOutput>((await check(instance)).stdout);
+    assert.equal(lower.decision, 'blocked');
+    assert.match(lower.reason, /downgrade refused/);
+  });
+
+  it('refuses the unsigned daily channel', async () => {
+    const daily = await createInstance({ release: n, config: { 'updater.release.channel': 'daily' } });
+    others.push(daily);
+    const out = parseJson<CheckOutput>((await check(daily)).stdout);
+    assert.equal(out.installed.channel, 'daily');
+    assert.equal(out.offer?.version, '100.0.0.0');
+    assert.equal(out.decision, 'blocked');
+    assert.match(out.reason, /unsigned/);
+  });
+
+  it('takes the channel from *.config.php merged over config.php', async () => {
+    const merged = await createInstance({ release: n, splitConfig: { 'updater.release.channel': 'beta' } });
+    others.push(merged);
+    assert.equal(parseJson<CheckOutput>((await check(merged)).stdout).installed.channel, 'beta');
+  });
+
+  const serverFaults: [string, () => Promise<string[]>, string][] = [
+    ['HTTP 500', async () => (server.setFault('http500'), []), 'NCUPD_UPDATE_SERVER_HTTP'],
+    ['invalid XML', async () => (server.setFault('badxml'), []), 'NCUPD_UPDATE_SERVER_INVALID'],
+    ['an unreachable server', async () => ['--update-server', await unreachableUrl()], 'NCUPD_UPDATE_SERVER_UNREACHABLE'],
+  ];
+  for (const [what, arrange, code] of serverFaults) {
+    it(`ends ${what} with ${code}, exit 4, the instance untouched`, async () => {
+      const before = treeHash(instance.root);
+      const extra = await arrange();
+      const result = extra.length > 0
+        ? await runNcupd(['check', '--json', '--path', instance.root, '--web-user', instance.webUser, ...extra])
+        : await check(instance);
+      assert.equal(result.exitCode, 4);
+      assert.equal(parseJson<{ error: { code: string; hint: string } }>(result.stdout).error.code, code);
+      assert.equal(treeHash(instance.root), before);
+    });
+  }
+});
