@@ -94,6 +94,11 @@ export const errorCatalog = {
     hint: 'Nothing to do; `ncupd check` tells why (up to date, held or blocked).',
     retryable: false,
   },
+  NCUPD_PHP_UNSUPPORTED: {
+    message: 'The target release does not run on the instance\'s PHP version.',
+    hint: 'Upgrade PHP (and the web server\'s PHP-FPM) to a version the release accepts first; the message names the bounds from its lib/versioncheck.php.',
+    retryable: false,
+  },
   NCUPD_DOWNLOAD_FAILED: {
     message: 'The release archive could not be downloaded from any mirror.',
     hint: 'Each mirror\'s error is listed; check connectivity, or add a reachable mirror under `download.mirrors`.',

@@ -9,6 +9,7 @@ import { checkEntries, DEFAULT_LIMITS } from '../../integrity/archive/entry-safe
 import { loadTrustRoot } from '../../integrity/trust/trust-certificate.js';
 import { verifiers } from '../../integrity/verifiers/registry.js';
 import type { VerificationResult } from '../../integrity/verifiers/verifier.js';
+import { parsePhpBounds, phpWithin } from '../discovery/version-check.js';
 import { downloadArchive, type DownloadProgress } from './download.js';
 import { fetchText } from './fetch-text.js';
 import { archiveFileName, type ReleaseOffer } from './offer.js';
@@ -31,6 +32,19 @@ export interface FetchOptions {
   readonly cacheDir: string;
   readonly onProgress?: (progress: DownloadProgress) => void;
   readonly signal?: AbortSignal;
+  /** The instance's PHP version: the archive's own lib/versioncheck.php must accept it. */
+  readonly php?: string;
+}
+
+/** PHP bounds of the target come from its own lib/versioncheck.php (contract 7), read from the verified zip. */
+async function checkTargetPhp(host: Host, path: string, fileName: string, php: string, instance: string): Promise<void> {
+  const source = await host.run({ file: 'unzip', args: ['-p', path, 'nextcloud/lib/versioncheck.php'], reject: false, timeoutMs: 60_000 });
+  const bounds = parsePhpBounds(source.exitCode === 0 ? source.stdout : undefined);
+  if (!phpWithin(bounds, php)) {
+    throw new NcupdError('NCUPD_PHP_UNSUPPORTED', {
+      detail: `${fileName} accepts PHP ${bounds.min ?? '?'} up to below ${bounds.maxExclusive ?? '?'}, the instance has ${php}`, instance, stage: 'verify',
+    });
+  }
 }
 
 /** Where the archive is published: the server's zip URLs, its legacy <url>, then configured mirrors. */
@@ -78,6 +92,7 @@ export async function fetchVerifiedRelease(offer: ReleaseOffer, options: FetchOp
     urls, fileName, cacheDir: options.cacheDir, maxBytes: instance.download.maxBytes, stallTimeoutMs: instance.download.timeoutSeconds * 1000,
     onProgress: options.onProgress, signal: options.signal, instance: instance.name,
   });
+  let verified: VerifiedArchive;
   try {
     const checks: VerificationResult[] = [];
     for (const verifier of verifiers) {
@@ -99,10 +114,13 @@ export async function fetchVerifiedRelease(offer: ReleaseOffer, options: FetchOp
     mkdirSync(join(options.cacheDir, 'index'), { recursive: true, mode: 0o700 });
     const index: CacheIndex = { sha512: archive.sha512, signature: offer.signature, sourceUrl: archive.url, size: archive.size };
     writeFileSync(indexPath, JSON.stringify(index), { mode: 0o600 });
-    return { path: archive.path, fileName, sha512: archive.sha512, size: archive.size, sourceUrl: archive.url, fromCache, checks, entries: verdict.entries, expandedBytes: verdict.expandedBytes };
+    verified = { path: archive.path, fileName, sha512: archive.sha512, size: archive.size, sourceUrl: archive.url, fromCache, checks, entries: verdict.entries, expandedBytes: verdict.expandedBytes };
   } catch (error) {
     rmSync(join(options.cacheDir, 'archives', archive.sha512), { recursive: true, force: true });
     rmSync(indexPath, { force: true });
     throw error;
   }
+  // A genuine archive that does not fit this instance stays cached; only its use is refused.
+  if (options.php) await checkTargetPhp(options.host, verified.path, fileName, options.php, instance.name);
+  return verified;
 }

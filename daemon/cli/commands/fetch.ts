@@ -16,7 +16,7 @@ export async function runFetch(options: GlobalOptions): Promise<number> {
     if (result.verdict.decision !== 'apply' || !result.verdict.target) {
       throw new NcupdError('NCUPD_NO_RELEASE', { instance: instance.name, stage: 'decide', detail: `nothing to fetch: ${result.verdict.decision}: ${result.verdict.reason}` });
     }
-    const archive = await fetchVerifiedRelease(result.verdict.target, { host, instance, cacheDir: config.cacheDir, onProgress: options.json ? undefined : progressPrinter(process.stderr) });
+    const archive = await fetchVerifiedRelease(result.verdict.target, { host, instance, cacheDir: config.cacheDir, php: result.instance.php.version, onProgress: options.json ? undefined : progressPrinter(process.stderr) });
     if (options.json) out.push({ ...checkJson(result), archive });
     else process.stdout.write(fetchLines(archive).join('\n') + '\n');
   }

@@ -94,6 +94,20 @@ describe('ncupd check', function () {
       assert.equal(out.kind, 'major');
     });
 
+    it('says "staged rollout" when the server offers the major to the updater but not yet to this instance', async () => {
+      server.setReleases({ releases: [release('33.0.6', '33.0.6.1'), release('34.0.0', '34.0.0.1', { minPHPVersion: '8.2', eol: '2027-06-09', deploy: 30 })], daily: [] });
+      try {
+        const late = await createInstance({ release: (await buildRelease({ version: '33.0.6' })), installedAt: '1700000000.1299' });
+        others.push(late);
+        const out = parseJson<CheckOutput>((await check(late)).stdout);
+        assert.equal(out.offer, null, 'the instance itself is outside the 30 % rollout');
+        assert.equal(out.decision, 'hold');
+        assert.match(out.reason, /staged rollout: 34\.0\.0 is published but not yet offered/);
+      } finally {
+        server.setReleases({ releases: [release('33.0.6', '33.0.6.1'), release('34.0.0', '34.0.0.1', { minPHPVersion: '8.2', eol: '2027-06-09' })], daily: [{ major: 33, minPHPVersion: '8.1', eol: '' }] });
+      }
+    });
+
     it('holds a major that would disable an enabled third-party app, naming it', async () => {
       const out = parseJson<CheckOutput>((await check(withApp, ['--allow-major'])).stdout);
       assert.equal(out.decision, 'hold');
@@ -119,6 +133,17 @@ describe('ncupd check', function () {
     assert.equal(out.offer?.version, '100.0.0.0');
     assert.equal(out.decision, 'blocked');
     assert.match(out.reason, /unsigned/);
+  });
+
+  it('reads instances on MariaDB and PostgreSQL without their passwords reaching any output', async () => {
+    for (const db of ['mysql', 'pgsql'] as const) {
+      const target = await createInstance({ release: n, db, rows: 50 });
+      others.push(target);
+      const json = await check(target);
+      const text = await runNcupd(['check', '--path', target.root, '--web-user', target.webUser, '--update-server', server.url]);
+      assert.equal(parseJson<CheckOutput>(json.stdout).decision, 'apply');
+      for (const output of [json.stdout, json.stderr, text.stdout, text.stderr]) assert.ok(!output.includes(target.database.password));
+    }
   });
 
   it('takes the channel from *.config.php merged over config.php', async () => {

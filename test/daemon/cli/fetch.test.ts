@@ -161,8 +161,22 @@ describe('ncupd fetch', function () {
     const path = join(work, 'timeout.yaml');
     writeFileSync(path, ['instances:', '  - name: slow', `    path: ${instance.root}`, `    webUser: ${instance.webUser}`, `    updateServer: ${server.url}`, '    download:', '      timeoutSeconds: 1', ''].join('\n'));
     server.setFault('slow', { delayMs: 5000 });
-    const result = await runNcupd(['check', '--json', '--config', path]);
+    const before = treeHash(instance.root);
+    const result = await runNcupd(['fetch', '--json', '--config', path]);
     assert.equal(result.exitCode, 4);
     assert.equal(parseJson<{ error: { code: string } }>(result.stdout).error.code, 'NCUPD_UPDATE_SERVER_TIMEOUT');
+    assert.equal(treeHash(instance.root), before);
+  });
+
+  it('refuses a target whose lib/versioncheck.php excludes the instance\'s PHP (exit 3)', async () => {
+    const tooNew = await buildRelease({ version: '33.0.6', faults: ['php-too-new'], tarBz2: false });
+    server.serveFile(ZIP, tooNew.zipPath);
+    server.serveFile(`${ZIP}.sha512`, `${tooNew.zipPath}.sha512`);
+    offerWith({ signature: tooNew.zipSignature.replace(/\n/g, '') });
+    const result = await fetch();
+    assert.equal(result.exitCode, 3, result.stdout);
+    const error = parseJson<{ error: { code: string; message: string } }>(result.stdout).error;
+    assert.equal(error.code, 'NCUPD_PHP_UNSUPPORTED');
+    assert.match(error.message, /accepts PHP 8\.\d+ up to below 8\.5, the instance has 8\./);
   });
 });
