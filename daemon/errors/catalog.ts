@@ -154,6 +154,26 @@ export const errorCatalog = {
     hint: 'Delete it from the cache (`ncupd fetch` downloads it again) and retry.',
     retryable: true,
   },
+  NCUPD_DATABASE_UNREACHABLE: {
+    message: 'The instance\'s database cannot be reached with its own credentials.',
+    hint: 'Check that the database server runs and that config.php dbhost, dbuser and dbpassword are right; the server\'s own words are in the message.',
+    retryable: true,
+  },
+  NCUPD_SNAPSHOT_FAILED: {
+    message: 'A snapshot could not be taken; no backup, no update.',
+    hint: 'Read the tool\'s message (disk space, credentials, permissions); nothing on the instance was changed by the update.',
+    retryable: true,
+  },
+  NCUPD_SNAPSHOT_INVALID: {
+    message: 'A snapshot does not match its manifest or is incomplete.',
+    hint: 'Do not restore from it. Check the disk holding the state directory; take a new snapshot.',
+    retryable: false,
+  },
+  NCUPD_RESTORE_FAILED: {
+    message: 'Restoring a snapshot failed.',
+    hint: 'The instance stays in maintenance mode. The snapshot is kept; the message says which step failed and docs/operations.md how to restore by hand.',
+    retryable: true,
+  },
   NCUPD_USAGE: {
     message: 'The command line is not valid.',
     hint: 'Run `ncupd --help` for the commands and options.',

@@ -43,9 +43,17 @@ export interface RunningProcess {
   stop(graceMs?: number): Promise<CommandResult>;
 }
 
+export interface WriteFileOptions {
+  /** File mode; secrets are written 0600 (the mode is set before any byte is written). */
+  readonly mode?: number;
+}
+
 export interface Host {
   readonly id: string;
   readonly kind: 'local' | 'ssh';
   run(spec: CommandSpec): Promise<CommandResult>;
   start(spec: CommandSpec): RunningProcess;
+  /** Writes a file on the host as the executor's own user (root); SFTP over SSH. */
+  writeFile(path: string, data: string | Buffer, options?: WriteFileOptions): Promise<void>;
+  readFile(path: string): Promise<Buffer>;
 }

@@ -1,5 +1,6 @@
 import { execa, type Result } from 'execa';
 import { readFileSync } from 'node:fs';
+import { open, readFile } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import type { CommandResult, CommandSpec, Host, RunningProcess } from '../host.js';
 import { NcupdError } from '../../errors/ncupd-error.js';
@@ -85,6 +86,20 @@ export function createLocalHost(id = 'local'): Host {
       if (spawnCode === 'ENOENT') throw commandError(result, spawnCode);
       if (result.failed && spec.reject !== false) throw commandError(result);
       return result;
+    },
+    async writeFile(path: string, data: string | Buffer, options = {}): Promise<void> {
+      // O_EXCL-free create with the mode from the start, so a secret is never briefly world-readable.
+      const handle = await open(path, 'w', options.mode ?? 0o644);
+      try {
+        await handle.chmod(options.mode ?? 0o644);
+        await handle.writeFile(data);
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+    },
+    async readFile(path: string): Promise<Buffer> {
+      return readFile(path);
     },
     start(spec: CommandSpec): RunningProcess {
       const { file, args } = asUser(spec);
