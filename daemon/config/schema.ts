@@ -40,6 +40,26 @@ export const downloadSchema = z.strictObject({
     .describe('Largest total unpacked size an archive may declare (zip-bomb guard), in bytes.'),
 });
 
+export const checksSchema = z.strictObject({
+  commands: z.array(z.strictObject({
+    name: z.string().min(1).describe('Name shown in results.'),
+    command: z.array(z.string()).min(1).describe('Program and arguments (no shell); exit 0 means healthy.'),
+    asWebUser: z.boolean().default(true).describe('Run as the web server user (else as root).'),
+    timeoutSeconds: z.number().positive().default(60).describe('Time limit.'),
+  })).default([]).describe('Commands run on the instance host after the upgrade, inside the window.'),
+  http: z.array(z.strictObject({
+    name: z.string().min(1).describe('Name shown in results.'),
+    url: z.string().min(1).describe('Absolute URL, or a path relative to the instance URL.'),
+    expectStatus: z.number().int().default(200).describe('HTTP status that means healthy.'),
+    contains: z.string().optional().describe('Text the body must contain.'),
+    timeoutSeconds: z.number().positive().default(10).describe('Time limit.'),
+  })).default([]).describe('HTTP probes run after maintenance is off (the final probe).'),
+});
+
+export const snapshotSchema = z.strictObject({
+  keep: z.number().int().min(1).default(3).describe('Snapshots (and old code trees) kept per instance; older ones are pruned after a successful run.'),
+});
+
 export const instanceSchema = z.strictObject({
   name: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, { message: 'expected a short name of a-z, 0-9, ".", "_" and "-"' })
     .describe('Name used in commands (`--instance`), logs and status.'),
@@ -53,6 +73,11 @@ export const instanceSchema = z.strictObject({
   policy: policySchema.prefault({}).describe('What may be applied without a human.'),
   trust: trustSchema.prefault({}).describe('What makes a downloaded archive trustworthy.'),
   download: downloadSchema.prefault({}).describe('Download limits and extra mirrors.'),
+  reloadCommand: z.array(z.string()).min(1).optional()
+    .describe('Runs after the code swap and after a rollback swap, before any check (for example `[systemctl, reload, php8.2-fpm]`): PHP-FPM with opcache serves cached old code otherwise.'),
+  checks: checksSchema.prefault({}).describe('Operator-defined health checks, beside the built-in ones.'),
+  snapshots: snapshotSchema.prefault({}).describe('Snapshot retention.'),
+  cronWaitSeconds: z.number().min(0).default(300).describe('How long to wait for a running cron.php of the instance after maintenance is on.'),
 });
 
 export const configSchema = z.strictObject({
