@@ -174,6 +174,16 @@ export const errorCatalog = {
     hint: 'The instance stays in maintenance mode. The snapshot is kept; the message says which step failed and docs/operations.md how to restore by hand.',
     retryable: true,
   },
+  NCUPD_LOCKED: {
+    message: 'Another ncupd transaction is running on this instance.',
+    hint: 'Wait for it to finish (`ncupd status`); the message names its process and transaction. A lock of a dead process is taken over automatically.',
+    retryable: true,
+  },
+  NCUPD_JOURNAL_FAILED: {
+    message: 'The transaction journal could not be written durably.',
+    hint: 'Check the disk and permissions of the state directory; ncupd does not change an instance it cannot journal.',
+    retryable: true,
+  },
   NCUPD_USAGE: {
     message: 'The command line is not valid.',
     hint: 'Run `ncupd --help` for the commands and options.',

@@ -1,0 +1,43 @@
+/** One line of a transaction's journal: written and made durable before (intent) and after (done) each change. */
+export interface JournalRecord {
+  /** Position in this transaction's journal, from 1. */
+  readonly seq: number;
+  /** ISO time. */
+  readonly at: string;
+  readonly type: 'begin' | 'intent' | 'done' | 'failed' | 'undo-intent' | 'undo-done' | 'undo-failed' | 'commit' | 'end';
+  /** Stage name (`apply`, `upgrade`...) or undo step name. */
+  readonly step?: string;
+  /** Whatever recovery needs to finish or undo the step (paths, snapshot ids); never secrets. */
+  readonly data?: Readonly<Record<string, unknown>>;
+}
+
+/** The summary of one finished run (one line of history.jsonl; shown by `ncupd history`). */
+export interface RunSummary {
+  readonly txid: string;
+  readonly instance: string;
+  readonly result: 'up-to-date' | 'held' | 'blocked' | 'updated' | 'rolled-back' | 'rollback-failed' | 'failed';
+  readonly from: string;
+  readonly to: string | undefined;
+  readonly startedAt: string;
+  readonly endedAt: string;
+  readonly windowMs: number | undefined;
+  readonly stages: readonly { readonly name: string; readonly ms: number; readonly status: 'done' | 'failed' | 'skipped' }[];
+  readonly failedStage?: string;
+  readonly errorCode?: string;
+  readonly message?: string;
+  /** What could not be undone, named exactly, when result is rollback-failed. */
+  readonly notUndone?: readonly string[];
+  readonly snapshotDir?: string;
+}
+
+/** Who holds an instance's lock. */
+export interface LockHolder {
+  readonly pid: number;
+  /** Process start time (clock ticks since boot, /proc/<pid>/stat field 22): a reused pid has another. */
+  readonly startTime: number;
+  /** /proc/sys/kernel/random/boot_id: a lock from before a reboot is stale. */
+  readonly bootId: string;
+  readonly txid: string;
+  readonly command: string;
+  readonly since: string;
+}
