@@ -46,6 +46,18 @@ withInstanceOptions(program.command('check').description('show the installed ver
 withInstanceOptions(program.command('fetch').description('check, then download and verify the release into the cache; print its path and SHA-512'))
   .action(async (options: GlobalOptions) => run(async (o) => (await import('./commands/fetch.js')).runFetch(o), options));
 
+withInstanceOptions(program.command('now').description('update now: one transaction per instance, rolled back completely if anything fails'))
+  .option('--dry-run', 'stop before the maintenance window (download, verify, stage and preflight only)')
+  .option('--strategy <id>', 'with --path: archive (default) or updater')
+  .option('--state-dir <dir>', 'with --path: journal, history and snapshots (default /var/lib/ncupd)')
+  .option('--reload <command...>', 'with --path: reload hook run after each swap (for example systemctl reload php8.2-fpm)')
+  .action(async (options: GlobalOptions) => run(async (o) => (await import('./commands/now.js')).runNow(o), options));
+
+withInstanceOptions(program.command('history').description('past runs, newest first'))
+  .option('--limit <n>', 'how many', '20')
+  .option('--state-dir <dir>', 'with --path: state directory (default /var/lib/ncupd)')
+  .action(async (options: GlobalOptions) => run(async (o) => (await import('./commands/history.js')).runHistory(o), options));
+
 const config = program.command('config').description('configuration commands');
 withInstanceOptions(config.command('check').description('validate the configuration, reporting every problem at once'))
   .action(async (options: GlobalOptions) => run(async (o) => (await import('./commands/config-check.js')).runConfigCheck(o), options));

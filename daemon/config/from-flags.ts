@@ -14,6 +14,7 @@ export interface InstanceFlags {
   cacheDir?: string;
   strategy?: string;
   allowMajor?: boolean;
+  reload?: string[];
 }
 
 /** A config of one instance named `default`, validated by the same schema as a file. */
@@ -27,6 +28,7 @@ export function configFromFlags(flags: InstanceFlags): NcupdConfig {
   if (flags.strategy) instance.strategy = flags.strategy;
   if (flags.trustCert) instance.trust = { certificate: flags.trustCert };
   if (flags.allowMajor) instance.policy = { majors: 'allow' };
+  if (flags.reload && flags.reload.length > 0) instance.reloadCommand = flags.reload;
   const config: Record<string, unknown> = { instances: [instance] };
   if (flags.stateDir) config.stateDir = flags.stateDir;
   if (flags.cacheDir) config.cacheDir = flags.cacheDir;

@@ -49,6 +49,8 @@ export interface DiscoveredInstance {
 
 interface ProbeOutput {
   error?: string;
+  file?: string;
+  line?: number;
   php: { version: string; major: number; minor: number; release: number };
   versionPhp: { version: number[] | null; versionString: string | null; channel: string | null; build: string | null; vendor: string | null };
   config: Record<string, unknown>;
@@ -74,16 +76,23 @@ export interface DiscoverOptions {
 const str = (value: unknown, fallback = ''): string => (typeof value === 'string' ? value : fallback);
 
 async function probe(host: Host, instance: InstanceConfig, sysroot: string, signal?: AbortSignal): Promise<ProbeOutput> {
+  // display_errors off: PHP's own messages about config.php could quote a line holding a secret.
   const result = await host.run({
-    file: instance.php, args: ['--', instance.path, JSON.stringify(PROBE_KEYS), JSON.stringify(installMarkers(sysroot))],
+    file: instance.php, args: ['-d', 'display_errors=0', '-d', 'log_errors=0', '--', instance.path, JSON.stringify(PROBE_KEYS), JSON.stringify(installMarkers(sysroot))],
     input: PHP_PROBE, user: instance.webUser, timeoutMs: 60_000, reject: false, signal,
   });
   const output = parseOccJson<ProbeOutput>(result.stdout);
   if (result.exitCode !== 0 || !output) {
     throw new NcupdError('NCUPD_INSTANCE_UNREADABLE', {
       instance: instance.name, stage: 'discover',
-      detail: `reading ${instance.path} with ${instance.php} as ${instance.webUser} failed (exit ${result.exitCode ?? result.signal}): ${(result.stderr || result.stdout).trim().slice(0, 400)}`,
+      detail: `reading ${instance.path} with ${instance.php} as ${instance.webUser} failed (exit ${result.exitCode ?? result.signal})`,
+      hint: `Run \`sudo -u ${instance.webUser} ${instance.php} ${instance.path}/occ status\` to see PHP's own message.`,
     });
+  }
+  if (output.error === 'config-unreadable' || output.error === 'version-unreadable') {
+    const file = output.error === 'version-unreadable' ? 'version.php' : `config/${output.file ?? 'config.php'}`;
+    throw new NcupdError('NCUPD_INSTANCE_UNREADABLE', { instance: instance.name, stage: 'discover', detail: `${file} has a PHP error at line ${output.line ?? '?'}`,
+      hint: `Check it with \`${instance.php} -l ${instance.path}/${file}\`; Nextcloud itself cannot read it either.` });
   }
   if (output.error === 'no-nextcloud') {
     throw new NcupdError('NCUPD_INSTANCE_NOT_FOUND', { instance: instance.name, stage: 'discover', detail: `no Nextcloud at ${instance.path}: version.php or occ is missing` });
@@ -98,9 +107,34 @@ async function owningPackage(host: Host, file: string, adminDir: string | undefi
   return result.stdout.split(':')[0]?.trim() || undefined;
 }
 
-async function occValue(host: Host, instance: InstanceConfig, args: string[], signal?: AbortSignal): Promise<string> {
-  const result = await host.run({ file: instance.php, args: [`${instance.path}/occ`, ...args], cwd: instance.path, user: instance.webUser, reject: false, timeoutMs: 120_000, signal });
-  return result.exitCode === 0 ? result.stdout.trim() : '';
+async function runOcc(host: Host, instance: InstanceConfig, args: string[], signal?: AbortSignal) {
+  return host.run({ file: instance.php, args: [`${instance.path}/occ`, ...args], cwd: instance.path, user: instance.webUser, reject: false, timeoutMs: 120_000, signal });
+}
+
+function occFailed(instance: InstanceConfig, what: string, result: { exitCode: number | undefined; signal: string | undefined }): NcupdError {
+  return new NcupdError('NCUPD_INSTANCE_UNREADABLE', { instance: instance.name, stage: 'discover', detail: `occ ${what} failed (exit ${result.exitCode ?? result.signal})`,
+    hint: `Run \`sudo -u ${instance.webUser} ${instance.php} ${instance.path}/occ ${what}\` to see why (database down, wrong user?).` });
+}
+
+/**
+ * core/installedat, the staged-rollout seed. occ may print a PCNTL warning on stdout first
+ * (contract 5.1), so only a last line that is a number counts; exit 1 with no output means unset.
+ * Any other failure fails closed: guessing would put the instance in every rollout.
+ */
+async function readInstalledAt(host: Host, instance: InstanceConfig, signal?: AbortSignal): Promise<string> {
+  const result = await runOcc(host, instance, ['config:app:get', 'core', 'installedat'], signal);
+  const last = result.stdout.trim().split('\n').pop()?.trim() ?? '';
+  if (result.exitCode === 0 && /^\d+(\.\d+)?$/.test(last)) return last;
+  if (result.exitCode === 1 && !/^\d/.test(last) && !/exception|error/i.test(result.stdout + result.stderr)) return '';
+  throw occFailed(instance, 'config:app:get core installedat', result);
+}
+
+/** Enabled apps from occ; a failure fails closed (the app policy cannot be applied blind). */
+async function readEnabledApps(host: Host, instance: InstanceConfig, signal?: AbortSignal): Promise<Set<string>> {
+  const result = await runOcc(host, instance, ['app:list', '--output=json'], signal);
+  const list = result.exitCode === 0 ? parseOccJson<{ enabled?: Record<string, string> }>(result.stdout) : undefined;
+  if (!list?.enabled) throw occFailed(instance, 'app:list --output=json', result);
+  return new Set(Object.keys(list.enabled));
 }
 
 function parseStep(step: ProbeOutput['updaterStep']): DiscoveredInstance['updaterStep'] {
@@ -124,9 +158,8 @@ export async function discoverInstance(host: Host, instance: InstanceConfig, opt
   let installedAt = '';
   let enabled = new Set<string>();
   if (installed && installType.updatePath === undefined) {
-    installedAt = await occValue(host, instance, ['config:app:get', 'core', 'installedat'], options.signal);
-    const list = parseOccJson<{ enabled?: Record<string, string> }>(await occValue(host, instance, ['app:list', '--output=json'], options.signal));
-    enabled = new Set(Object.keys(list?.enabled ?? {}));
+    installedAt = await readInstalledAt(host, instance, options.signal);
+    enabled = await readEnabledApps(host, instance, options.signal);
   }
   const shipped = new Set(p.shippedApps ?? []);
   return {

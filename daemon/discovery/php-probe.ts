@@ -8,7 +8,7 @@ export const PROBE_KEYS = [
   'version', 'installed', 'instanceid', 'datadirectory', 'dbtype', 'dbhost', 'dbname', 'dbuser', 'dbtableprefix',
   'mysql.utf8mb4', 'sqlite.journal_mode', 'maintenance', 'overwrite.cli.url', 'updater.server.url',
   'updater.release.channel', 'apps_paths', 'updatedirectory', 'has_internet_connection', 'config_is_read_only',
-  'integrity.check.disabled', 'upgrade.disable-web', 'objectstore', 'objectstore_multibucket', 'trusted_domains',
+  'integrity.check.disabled', 'upgrade.disable-web', 'trusted_domains',
 ] as const;
 
 export const PHP_PROBE = String.raw`<?php
@@ -18,7 +18,7 @@ $out = ['php' => ['version' => PHP_VERSION, 'id' => PHP_VERSION_ID, 'major' => P
 if (!is_file("$root/version.php") || !is_file("$root/occ")) { $out['error'] = 'no-nextcloud'; echo json_encode($out); exit(0); }
 $version = (function ($file) {
 	$OC_Version = null; $OC_VersionString = null; $OC_Channel = null; $OC_Build = null; $OC_VersionCanBeUpgradedFrom = null; $vendor = null;
-	include $file;
+	try { include $file; } catch (\Throwable $e) { echo json_encode(['error' => 'version-unreadable', 'line' => $e->getLine()]); exit(0); }
 	return ['version' => $OC_Version, 'versionString' => $OC_VersionString, 'channel' => $OC_Channel, 'build' => $OC_Build, 'canBeUpgradedFrom' => $OC_VersionCanBeUpgradedFrom, 'vendor' => $vendor];
 })("$root/version.php");
 $out['versionPhp'] = $version;
@@ -27,7 +27,12 @@ $files = [];
 $merged = [];
 $origin = [];
 if (is_file("$configDir/config.php")) {
-	$read = function ($file) { $CONFIG = []; include $file; return is_array($CONFIG) ? $CONFIG : []; };
+	// A syntax error in a config file must not echo its text (it may be the password's line): only file and line leave.
+	$read = function ($file) use (&$out) {
+		$CONFIG = [];
+		try { include $file; } catch (\Throwable $e) { echo json_encode(['error' => 'config-unreadable', 'file' => basename($file), 'line' => $e->getLine()]); exit(0); }
+		return is_array($CONFIG) ? $CONFIG : [];
+	};
 	$files[] = 'config.php';
 	foreach ($read("$configDir/config.php") as $k => $v) { $merged[$k] = $v; $origin[$k] = 'config.php'; }
 	$extra = glob("$configDir/*.config.php") ?: [];
@@ -45,6 +50,8 @@ $out['config'] = $config;
 $out['configFiles'] = $files;
 $out['configOrigin'] = array_intersect_key($origin, $config);
 $out['hasDbPassword'] = isset($merged['dbpassword']) && $merged['dbpassword'] !== '';
+// Object storage holds user files outside the data directory (contract pitfall 20); its keys stay on the target.
+$out['hasObjectstore'] = isset($merged['objectstore']) || isset($merged['objectstore_multibucket']);
 $shipped = @json_decode((string)@file_get_contents("$root/core/shipped.json"), true);
 $out['shippedApps'] = $shipped['shippedApps'] ?? null;
 $dirs = ["$root/apps"];

@@ -149,6 +149,11 @@ export const errorCatalog = {
     hint: 'Do not install it: a genuine Nextcloud release never contains such entries. The entry is named in the message.',
     retryable: false,
   },
+  NCUPD_RELEASE_MISMATCH: {
+    message: 'The verified archive is not the release the update server offered.',
+    hint: 'Do not install it: a genuine older release was offered under a newer version (a replay). Check `updateServer` and config.php `updater.server.url`.',
+    retryable: false,
+  },
   NCUPD_ARCHIVE_CORRUPT: {
     message: 'The archive cannot be read.',
     hint: 'Delete it from the cache (`ncupd fetch` downloads it again) and retry.',
@@ -183,6 +188,51 @@ export const errorCatalog = {
     message: 'The transaction journal could not be written durably.',
     hint: 'Check the disk and permissions of the state directory; ncupd does not change an instance it cannot journal.',
     retryable: true,
+  },
+  NCUPD_PREFLIGHT_FAILED: {
+    message: 'A precondition of the update does not hold; nothing was changed.',
+    hint: 'The message names the precondition (disk space, permissions, a leftover of the official updater); fix it and run again.',
+    retryable: false,
+  },
+  NCUPD_STAGING_FAILED: {
+    message: 'The new release could not be unpacked and prepared beside the live tree; nothing was changed.',
+    hint: 'Check free space and permissions of the folder above the install root, where ncupd keeps its root-only work area.',
+    retryable: true,
+  },
+  NCUPD_MAINTENANCE_FAILED: {
+    message: 'Maintenance mode could not be switched, or the switch did not take effect.',
+    hint: 'Check config_is_read_only and maintenance overrides in *.config.php or NC_ environment variables (contract pitfall 19).',
+    retryable: true,
+  },
+  NCUPD_APPLY_FAILED: {
+    message: 'Putting the new code in place failed.',
+    hint: 'The run was rolled back (see the result); the message names the step.',
+    retryable: true,
+  },
+  NCUPD_UPGRADE_FAILED: {
+    message: '`occ upgrade` failed.',
+    hint: 'The run was rolled back; read the occ output in the message (a failing migration, an incompatible shipped app).',
+    retryable: false,
+  },
+  NCUPD_CHECK_FAILED: {
+    message: 'The upgraded instance failed a health check.',
+    hint: 'The run was rolled back; the message lists each failed check with its reason.',
+    retryable: false,
+  },
+  NCUPD_FINAL_PROBE_FAILED: {
+    message: 'After maintenance was turned off, the instance did not serve the new version.',
+    hint: 'Nobody could have written through a broken instance, so it was rolled back; check the web server and PHP-FPM (the reload hook).',
+    retryable: false,
+  },
+  NCUPD_STAGE_TIMEOUT: {
+    message: 'A stage did not finish within its time limit.',
+    hint: 'The run was stopped and rolled back; the message names the stage. A hanging `occ upgrade` is a bug of the release or an app.',
+    retryable: true,
+  },
+  NCUPD_UPDATER_FAILED: {
+    message: 'The official updater (updater.phar) failed.',
+    hint: 'The run was rolled back; the updater\'s own message is quoted. `.step` leftovers are removed by ncupd when it rolls back.',
+    retryable: false,
   },
   NCUPD_USAGE: {
     message: 'The command line is not valid.',

@@ -11,10 +11,10 @@ export const EXIT_CODES = [
 ] as const;
 
 export function exitCodeFor(code: ErrorCode): number {
-  if (code === 'NCUPD_USAGE' || code.startsWith('NCUPD_CONFIG_') || code === 'NCUPD_INSTANCE_UNKNOWN') return 2;
+  if (code === 'NCUPD_USAGE' || code.startsWith('NCUPD_CONFIG_') || code === 'NCUPD_INSTANCE_UNKNOWN' || code === 'NCUPD_CERTIFICATE_INVALID' || code === 'NCUPD_PGP_KEY_MISMATCH') return 2;
   if (code.startsWith('NCUPD_INSTANCE_') || code === 'NCUPD_INSTALL_TYPE_UNSUPPORTED' || code === 'NCUPD_PHP_UNSUPPORTED') return 3;
   if (code.startsWith('NCUPD_UPDATE_SERVER_') || code === 'NCUPD_DOWNLOAD_FAILED') return 4;
-  if (/^NCUPD_(SIGNATURE|CERTIFICATE|CHECKSUM|PGP|ARCHIVE)_/.test(code) || code === 'NCUPD_DOWNLOAD_TOO_LARGE') return 5;
+  if (/^NCUPD_(SIGNATURE|CHECKSUM|PGP|ARCHIVE|RELEASE)_/.test(code) || code === 'NCUPD_DOWNLOAD_TOO_LARGE') return 5;
   if (code === 'NCUPD_NO_RELEASE') return 6;
   return 1;
 }

@@ -36,7 +36,7 @@ export async function checkRelease(host: Host, config: InstanceConfig, options: 
     // means a staged rollout, which the empty body alone cannot say (contract pitfall 2).
     const asUpdater = await queryUpdateServer(instance.updateServerUrl, updaterVersionParameter(facts, instance.installedVersion), { timeoutMs, signal: options.signal, instance: config.name })
       .catch(() => undefined);
-    if (asUpdater && compareVersions(asUpdater.version, instance.installedVersion) > 0) withheld.stagedRollout = asUpdater;
+    if (asUpdater && compareVersions(asUpdater.version, instance.code.version) > 0) withheld.stagedRollout = asUpdater;
   }
   const notices: string[] = [];
   if (instance.maintenance) notices.push('maintenance mode is on');

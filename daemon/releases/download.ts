@@ -1,8 +1,10 @@
 import { createHash, type Hash } from 'node:crypto';
-import { createReadStream, createWriteStream, existsSync, mkdirSync, renameSync, rmSync, statSync, chmodSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { NcupdError } from '../errors/ncupd-error.js';
+import { isSafeArchiveName } from './offer.js';
 
 export interface DownloadProgress {
   readonly url: string;
@@ -42,16 +44,24 @@ async function hashExisting(path: string, hash: Hash): Promise<number> {
   return size;
 }
 
+class RestartFromZero extends Error {}
+
 async function attempt(url: string, part: string, options: DownloadOptions): Promise<{ size: number; sha512: string }> {
   let hash = createHash('sha512');
   let offset = await hashExisting(part, hash);
   const stall = new AbortController();
   const signal = options.signal ? AbortSignal.any([stall.signal, options.signal]) : stall.signal;
   let timer = setTimeout(() => stall.abort(), options.stallTimeoutMs);
+  const tooLarge = (detail: string) => new NcupdError('NCUPD_DOWNLOAD_TOO_LARGE', { detail, instance: options.instance, stage: 'download' });
   try {
     const response = await fetch(url, { headers: offset > 0 ? { Range: `bytes=${offset}-` } : {}, signal, redirect: 'follow' });
+    const range = /^bytes (\d+)-\d+\/(\d+|\*)$/.exec(response.headers.get('content-range') ?? '');
+    if (response.status === 416 || (response.status === 206 && Number(range?.[1]) !== offset)) {
+      // The partial file no longer fits the remote one (re-published, or complete already): start over.
+      await response.body?.cancel();
+      throw new RestartFromZero(`HTTP ${response.status} for a resumed download`);
+    }
     if (response.status === 200 && offset > 0) {
-      // The mirror ignored the range: start over from byte 0.
       hash = createHash('sha512');
       offset = 0;
     } else if (response.status !== 200 && response.status !== 206) {
@@ -62,31 +72,31 @@ async function attempt(url: string, part: string, options: DownloadOptions): Pro
     const total = Number.isFinite(length) ? offset + length : undefined;
     if (total !== undefined && total > options.maxBytes) {
       await response.body?.cancel();
-      throw new NcupdError('NCUPD_DOWNLOAD_TOO_LARGE', { detail: `${url} is ${total} bytes, above download.maxBytes (${options.maxBytes})`, instance: options.instance, stage: 'download' });
+      throw tooLarge(`${url} is ${total} bytes, above download.maxBytes (${options.maxBytes})`);
     }
     if (!response.body) throw new Error('empty response body');
-    const out = createWriteStream(part, { flags: offset > 0 ? 'a' : 'w', mode: 0o600 });
     let received = offset;
-    try {
-      for await (const chunk of Readable.fromWeb(response.body as import('node:stream/web').ReadableStream<Uint8Array>)) {
-        const bytes = chunk as Buffer;
-        received += bytes.length;
-        if (received > options.maxBytes) {
-          throw new NcupdError('NCUPD_DOWNLOAD_TOO_LARGE', { detail: `${url} sent more than download.maxBytes (${options.maxBytes})`, instance: options.instance, stage: 'download' });
-        }
-        hash.update(bytes);
-        if (!out.write(bytes)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
+    // One pass: count, bound and hash each chunk on its way to the file; pipeline surfaces disk errors (ENOSPC).
+    const meter = new Transform({
+      transform(chunk: Buffer, _encoding, done) {
+        received += chunk.length;
+        if (received > options.maxBytes) return done(tooLarge(`${url} sent more than download.maxBytes (${options.maxBytes})`));
+        hash.update(chunk);
         clearTimeout(timer);
         timer = setTimeout(() => stall.abort(), options.stallTimeoutMs);
         options.onProgress?.({ url, received, total });
-      }
-    } finally {
-      await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));
-    }
+        done(null, chunk);
+      },
+    });
+    await pipeline(Readable.fromWeb(response.body as import('node:stream/web').ReadableStream<Uint8Array>), meter, createWriteStream(part, { flags: offset > 0 ? 'a' : 'w', mode: 0o600 }));
     if (total !== undefined && received !== total) throw new Error(`connection closed after ${received} of ${total} bytes`);
     return { size: received, sha512: hash.digest('hex') };
   } catch (error) {
     if (stall.signal.aborted && !(error instanceof NcupdError)) throw new Error(`stalled for ${options.stallTimeoutMs / 1000} s`);
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOSPC' || code === 'EFBIG' || code === 'EDQUOT' || code === 'EACCES' || code === 'EROFS') {
+      throw new NcupdError('NCUPD_DOWNLOAD_FAILED', { detail: `cannot write ${part}: ${code}`, instance: options.instance, stage: 'download', hint: 'Free space in (or fix permissions of) the cache directory, then run again.' });
+    }
     throw error;
   } finally {
     clearTimeout(timer);
@@ -98,9 +108,11 @@ async function attempt(url: string, part: string, options: DownloadOptions): Pro
  * a Range request, trying each mirror in turn. The result is keyed by its SHA-512.
  */
 export async function downloadArchive(options: DownloadOptions): Promise<DownloadedArchive> {
+  if (!isSafeArchiveName(options.fileName)) throw new NcupdError('NCUPD_UPDATE_SERVER_INVALID', { detail: `refusing archive name ${JSON.stringify(options.fileName)}`, stage: 'download' });
+  // Created root-only; an existing folder keeps its mode (it may be shared, like a mistaken /tmp).
+  mkdirSync(options.cacheDir, { recursive: true, mode: 0o700 });
   const partialDir = join(options.cacheDir, 'partial');
   mkdirSync(partialDir, { recursive: true, mode: 0o700 });
-  chmodSync(options.cacheDir, 0o700);
   const part = join(partialDir, `${options.fileName}.part`);
   const failures: string[] = [];
   for (const url of options.urls) {
@@ -113,9 +125,13 @@ export async function downloadArchive(options: DownloadOptions): Promise<Downloa
         renameSync(part, path);
         return { path, url, size, sha512 };
       } catch (error) {
-        if (error instanceof NcupdError && error.code === 'NCUPD_DOWNLOAD_TOO_LARGE') {
+        if (error instanceof NcupdError) {
           rmSync(part, { force: true });
           throw error;
+        }
+        if (error instanceof RestartFromZero) {
+          rmSync(part, { force: true });
+          if (tries === 0) continue;
         }
         if (options.signal?.aborted) throw new NcupdError('NCUPD_COMMAND_ABORTED', { detail: 'download cancelled', stage: 'download', instance: options.instance });
         const message = (error as Error).message;

@@ -62,6 +62,29 @@ async function hashFile(path: string): Promise<string> {
 
 interface CacheIndex { sha512: string; signature: string | undefined; sourceUrl: string; size: number }
 
+/** A damaged or foreign index is ignored (the archive is downloaded again), never trusted. Unsigned builds are never reused. */
+function readCacheIndex(path: string): CacheIndex | undefined {
+  if (!existsSync(path)) return undefined;
+  try {
+    const index = JSON.parse(readFileSync(path, 'utf8')) as Partial<CacheIndex>;
+    if (typeof index.sha512 !== 'string' || !/^[0-9a-f]{128}$/.test(index.sha512) || typeof index.size !== 'number' || typeof index.sourceUrl !== 'string') return undefined;
+    return index as CacheIndex;
+  } catch {
+    return undefined;
+  }
+}
+
+/** `$OC_Version` of the archive's version.php, read as text (never executed): the bytes must be the release offered. */
+async function checkArchiveVersion(host: Host, path: string, offer: ReleaseOffer, instance: string): Promise<void> {
+  if (offer.version === '100.0.0.0') return;
+  const source = await host.run({ file: 'unzip', args: ['-p', path, 'nextcloud/version.php'], reject: false, timeoutMs: 60_000 });
+  const match = /\$OC_Version\s*=\s*(?:array\s*\(|\[)\s*([\d\s,]+?)\s*(?:\)|\])\s*;/.exec(source.stdout);
+  const version = match?.[1]?.split(',').map((p) => p.trim()).join('.');
+  if (version !== offer.version) {
+    throw new NcupdError('NCUPD_RELEASE_MISMATCH', { detail: `the update server offered ${offer.version}, the archive's version.php says ${version ?? 'nothing readable'}`, instance, stage: 'verify' });
+  }
+}
+
 /**
  * Download (or reuse from the cache), verify and judge the archive, before anything touches an
  * instance. A file that fails is deleted from the cache, so forged bytes are never kept.
@@ -74,8 +97,8 @@ export async function fetchVerifiedRelease(offer: ReleaseOffer, options: FetchOp
   const indexPath = join(options.cacheDir, 'index', `${fileName}.json`);
   let archive: { path: string; sha512: string; size: number; url: string } | undefined;
   let fromCache = false;
-  if (existsSync(indexPath)) {
-    const index = JSON.parse(readFileSync(indexPath, 'utf8')) as CacheIndex;
+  const index = offer.signature ? readCacheIndex(indexPath) : undefined;
+  if (index) {
     const path = join(options.cacheDir, 'archives', index.sha512, fileName);
     if (index.signature === offer.signature && existsSync(path)) {
       const sha512 = await hashFile(path);
@@ -97,7 +120,7 @@ export async function fetchVerifiedRelease(offer: ReleaseOffer, options: FetchOp
     const checks: VerificationResult[] = [];
     for (const verifier of verifiers) {
       checks.push(await verifier.verify({
-        archivePath: archive.path, fileName, sha512: archive.sha512, sourceUrl: archive.url, urls, signature: offer.signature,
+        archivePath: archive.path, fileName, sha512: archive.sha512, sourceUrl: archive.url, urls, signature: offer.signature, allowUnsigned: instance.policy.allowUnsigned,
         trust: instance.trust, trustRoot, host: options.host, instance: instance.name,
         fetchText: (url) => fetchText(url, instance.download.timeoutSeconds * 1000),
       }));
@@ -111,9 +134,10 @@ export async function fetchVerifiedRelease(offer: ReleaseOffer, options: FetchOp
     }
     const verdict = checkEntries(entries, { ...DEFAULT_LIMITS, maxExpandedBytes: instance.download.maxExpandedBytes });
     if ('problem' in verdict) throw new NcupdError('NCUPD_ARCHIVE_UNSAFE', { detail: `${fileName}: ${verdict.problem}`, instance: instance.name, stage: 'verify' });
+    await checkArchiveVersion(options.host, archive.path, offer, instance.name);
     mkdirSync(join(options.cacheDir, 'index'), { recursive: true, mode: 0o700 });
-    const index: CacheIndex = { sha512: archive.sha512, signature: offer.signature, sourceUrl: archive.url, size: archive.size };
-    writeFileSync(indexPath, JSON.stringify(index), { mode: 0o600 });
+    const entry: CacheIndex = { sha512: archive.sha512, signature: offer.signature, sourceUrl: archive.url, size: archive.size };
+    writeFileSync(indexPath, JSON.stringify(entry), { mode: 0o600 });
     verified = { path: archive.path, fileName, sha512: archive.sha512, size: archive.size, sourceUrl: archive.url, fromCache, checks, entries: verdict.entries, expandedBytes: verdict.expandedBytes };
   } catch (error) {
     rmSync(join(options.cacheDir, 'archives', archive.sha512), { recursive: true, force: true });

@@ -18,11 +18,25 @@ export interface ReleaseOffer {
   readonly signature: string | undefined;
 }
 
-/** File name of the zip as published (`nextcloud-35.0.0beta4.zip`), taken from its URL. */
+const SAFE_NAME = /^[A-Za-z0-9][A-Za-z0-9_+-]*(\.[A-Za-z0-9_+-]+)*\.zip$/;
+
+/**
+ * File name of the zip as published (`nextcloud-35.0.0beta4.zip`), taken from its URL when that is a
+ * plain name; else built from the 4-number version. The server's words never become a path unchecked.
+ */
 export function archiveFileName(offer: ReleaseOffer): string {
   const url = offer.downloads.zip[0] ?? offer.url;
-  const name = decodeURIComponent(new URL(url).pathname.split('/').pop() ?? '');
-  return /^[\w.+-]+\.zip$/.test(name) ? name : `nextcloud-${offer.versionString.replace(/\s+/g, '').toLowerCase()}.zip`;
+  let name = '';
+  try {
+    name = decodeURIComponent(new URL(url).pathname.split('/').pop() ?? '');
+  } catch {
+    name = '';
+  }
+  return SAFE_NAME.test(name) && name.length <= 128 ? name : `nextcloud-${offer.version}.zip`;
+}
+
+export function isSafeArchiveName(name: string): boolean {
+  return SAFE_NAME.test(name) && name.length <= 128;
 }
 
 export function majorOf(version: string): number {

@@ -22,6 +22,14 @@ function text(value: unknown): string {
   return '';
 }
 
+function isHttpUrl(value: string): boolean {
+  try {
+    return ['http:', 'https:'].includes(new URL(value).protocol);
+  } catch {
+    return false;
+  }
+}
+
 function list(value: unknown): string[] {
   return (Array.isArray(value) ? value : value === undefined ? [] : [value]).map(text).filter((v) => v.length > 0);
 }
@@ -37,11 +45,14 @@ export function parseUpdateAnswer(body: string, options: QueryOptions): ReleaseO
   if (!root || !/^\d+\.\d+\.\d+\.\d+$/.test(version)) fail('NCUPD_UPDATE_SERVER_INVALID', 'the answer has no <nextcloud><version> of four numbers', options);
   const downloads = (root.downloads ?? {}) as Record<string, unknown>;
   const signature = text(root.signature).replace(/\s+/g, '');
+  const zips = list(downloads.zip).filter(isHttpUrl);
+  const url = text(root.url);
+  if (zips.length === 0 && !isHttpUrl(url)) fail('NCUPD_UPDATE_SERVER_INVALID', `the answer for ${version} has no download URL (contract 4.6: "Response from update server is missing download URLs")`, options);
   return {
     version,
     versionString: text(root.versionstring).replace(/^Nextcloud\s+/, ''),
-    url: text(root.url),
-    downloads: { zip: list(downloads.zip), bz2: list(downloads.bz2) },
+    url,
+    downloads: { zip: zips, bz2: list(downloads.bz2).filter(isHttpUrl) },
     web: text(root.web),
     changes: text(root.changes),
     autoupdater: text(root.autoupdater) !== '0',

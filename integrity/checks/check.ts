@@ -35,5 +35,10 @@ export interface CheckOutcome {
 export interface HealthCheck {
   readonly id: string;
   readonly phases: readonly CheckPhase[];
+  /**
+   * Deadline for one run, enforced by the runner, which names the check when it passes (default 2 min).
+   * Operator checks derive it from their configured `timeoutSeconds`, which may exceed any fixed default.
+   */
+  readonly timeoutMs?: number;
   run(context: CheckContext): Promise<CheckOutcome>;
 }

@@ -14,6 +14,8 @@ export interface VerificationContext {
   readonly urls: readonly string[];
   /** The update server's `<signature>` (whitespace removed), if any. */
   readonly signature: string | undefined;
+  /** policy.allowUnsigned: an unsigned (daily) build is accepted without a signature. */
+  readonly allowUnsigned: boolean;
   readonly trust: TrustConfig;
   readonly trustRoot: TrustRoot;
   /** The orchestrator's own host: verification never runs on the target. */

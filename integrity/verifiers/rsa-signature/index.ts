@@ -26,6 +26,9 @@ export function verifyRsaSha512Digest(digestHex: string, signatureBase64: string
 export const rsaSignatureVerifier = {
   id: 'rsa-signature',
   async verify(context) {
+    if (!context.signature && context.allowUnsigned) {
+      return { verifier: 'rsa-signature', outcome: 'skipped', detail: 'unsigned build accepted by policy.allowUnsigned' };
+    }
     if (!context.signature) {
       throw new NcupdError('NCUPD_SIGNATURE_MISSING', { detail: `the update server gave no signature for ${context.fileName}`, instance: context.instance, stage: 'verify' });
     }

@@ -1,0 +1,34 @@
+import { createLocalHost } from '../../hosts/local/index.js';
+import { runUpdate } from '../../engine/run-update.js';
+import type { RunSummary } from '../../engine/journal-types.js';
+import { resolveConfig, selectInstances, type GlobalOptions } from '../context.js';
+import { explain, progressLine, summaryLine } from '../progress.js';
+
+export interface NowOptions extends GlobalOptions {
+  dryRun?: boolean;
+}
+
+const EXIT: Record<RunSummary['result'], number> = { updated: 0, 'up-to-date': 0, held: 0, blocked: 0, failed: 1, 'rolled-back': 7, 'rollback-failed': 8 };
+
+/** `ncupd now`: one transaction per instance, in the foreground, with live progress and a summary. */
+export async function runNow(options: NowOptions): Promise<number> {
+  const config = resolveConfig(options);
+  const host = createLocalHost();
+  const summaries: RunSummary[] = [];
+  let exit = 0;
+  for (const instance of selectInstances(config, options.instance)) {
+    if (!options.json) process.stdout.write(`${instance.name}: updating ${instance.path} (strategy ${instance.strategy}${options.dryRun ? ', dry run' : ''})\n`);
+    const summary = await runUpdate({
+      host, config, instance, dryRun: options.dryRun,
+      emit: (event) => {
+        const line = options.json ? undefined : progressLine(event);
+        if (line) process.stdout.write(`${line}\n`);
+      },
+    });
+    summaries.push(summary);
+    exit = Math.max(exit, EXIT[summary.result]);
+    if (!options.json) process.stdout.write([summaryLine(summary), ...explain(summary)].join('\n') + '\n');
+  }
+  if (options.json) process.stdout.write(JSON.stringify(summaries.length === 1 ? summaries[0] : summaries) + '\n');
+  return exit;
+}

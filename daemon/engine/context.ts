@@ -1,0 +1,63 @@
+import type { InstanceConfig, NcupdConfig } from '../config/schema.js';
+import type { DiscoveredInstance } from '../discovery/discover-instance.js';
+import type { DatabaseCredentials } from '../discovery/read-credentials.js';
+import type { Host } from '../hosts/host.js';
+import type { CheckResult } from '../releases/check-release.js';
+import type { VerifiedArchive } from '../releases/fetch-release.js';
+import type { DatabaseSnapshot, DatabaseTarget } from '../snapshots/database/method.js';
+import type { IntegrityReport } from '../../integrity/checks/check.js';
+import type { UpdateStrategy } from '../../strategies/strategy.js';
+import type { Journal } from './journal.js';
+import type { UndoStack } from './undo-stack.js';
+
+export type ProgressEvent =
+  | { readonly type: 'stage-start'; readonly stage: string }
+  | { readonly type: 'stage-end'; readonly stage: string; readonly status: 'done' | 'failed' | 'skipped'; readonly ms: number; readonly detail?: string }
+  | { readonly type: 'note'; readonly message: string }
+  | { readonly type: 'rollback'; readonly step: string; readonly status: 'start' | 'done' | 'failed'; readonly detail?: string };
+
+/** What the stages learn and leave for later stages; filled as the run goes. */
+export interface RunState {
+  discovered?: DiscoveredInstance;
+  check?: CheckResult;
+  archive?: VerifiedArchive;
+  credentials?: DatabaseCredentials;
+  database?: DatabaseTarget;
+  /** Root-only work area beside the live tree, on its filesystem: `<parent>/.ncupd-<instance>`. */
+  workDir?: string;
+  /** The staged tree, ready to swap in. */
+  stagedRoot?: string;
+  /** Where the old tree goes (kept as the code snapshot). */
+  oldRoot?: string;
+  snapshotDir?: string;
+  dbSnapshot?: DatabaseSnapshot;
+  integrityBaseline?: IntegrityReport;
+  appsBefore?: Record<string, { shipped: boolean }>;
+  maintenanceWasOn?: boolean;
+  windowStartedAt?: number;
+  windowEndedAt?: number;
+  committed?: boolean;
+  /** The target's internal version (4 parts). */
+  targetVersion?: string;
+  /** The updater strategy found no `--url` and uses the archive strategy instead. */
+  updaterFallback?: boolean;
+}
+
+/** Everything one run needs, passed explicitly (no module-level state, style.md). */
+export interface RunContext {
+  readonly txid: string;
+  readonly host: Host;
+  readonly config: NcupdConfig;
+  readonly instance: InstanceConfig;
+  readonly strategy: UpdateStrategy;
+  readonly journal: Journal;
+  readonly undo: UndoStack;
+  readonly signal: AbortSignal;
+  readonly dryRun: boolean;
+  /** Secrets of this run (the database password): masked in every command's output. */
+  readonly secrets: string[];
+  readonly emit: (event: ProgressEvent) => void;
+  readonly state: RunState;
+  /** Test-only: stops a run here (issue 5 builds fault injection on it). */
+  readonly sysroot?: string;
+}

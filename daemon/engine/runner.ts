@@ -1,0 +1,98 @@
+import { isNcupdError, NcupdError } from '../errors/ncupd-error.js';
+import type { RunContext } from './context.js';
+import type { RunSummary } from './journal-types.js';
+import type { Stage, StageOutcome } from './stage.js';
+import { DRY_RUN_STOP } from './stage-table.js';
+import { checkPhase } from './stages/commit.js';
+
+type StageRecord = RunSummary['stages'][number];
+
+/** Runs one stage under its own deadline; the deadline aborts the stage's commands and names the stage. */
+async function runBounded(stage: Stage, ctx: RunContext): Promise<StageOutcome | void> {
+  const ms = stage.timeoutMs(ctx);
+  const deadline = new AbortController();
+  const timer = setTimeout(() => deadline.abort(), ms);
+  try {
+    return await stage.run({ ...ctx, signal: AbortSignal.any([ctx.signal, deadline.signal]) });
+  } catch (error) {
+    if (deadline.signal.aborted && !ctx.signal.aborted) {
+      throw new NcupdError('NCUPD_STAGE_TIMEOUT', { stage: stage.name, instance: ctx.instance.name, detail: `stage ${stage.name} did not finish within ${Math.round(ms / 1000)} s`, cause: error });
+    }
+    throw error;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export interface RollbackReport {
+  readonly notUndone: string[];
+  readonly restoredHealthy: boolean;
+}
+
+/** Undo last-in-first-out, every step attempted; then check the restored instance; then the `last` steps (maintenance off). */
+export async function rollback(ctx: RunContext): Promise<RollbackReport> {
+  const before = async (step: { name: string; data?: Readonly<Record<string, unknown>> }) => {
+    ctx.emit({ type: 'rollback', step: step.name, status: 'start' });
+    await ctx.journal.append({ type: 'undo-intent', step: step.name, data: step.data });
+  };
+  const after = async (step: { name: string }, error?: unknown) => {
+    const detail = error === undefined ? undefined : error instanceof Error ? error.message : String(error);
+    ctx.emit({ type: 'rollback', step: step.name, status: error === undefined ? 'done' : 'failed', detail });
+    await ctx.journal.append({ type: error === undefined ? 'undo-done' : 'undo-failed', step: step.name, data: detail ? { error: detail } : undefined });
+  };
+  const failed = await ctx.undo.unwind(before, after);
+  let restoredHealthy = true;
+  const oldVersion = ctx.state.discovered?.installedVersion;
+  if (ctx.state.windowStartedAt !== undefined && oldVersion) {
+    const outcomes = await checkPhase({ ...ctx, signal: new AbortController().signal }, 'restored', oldVersion, true);
+    const bad = outcomes.filter((o) => o.status === 'failed');
+    restoredHealthy = bad.length === 0;
+    for (const o of bad) ctx.emit({ type: 'note', message: `restored instance: ${o.check} failed: ${o.detail}` });
+  }
+  const failedLast = restoredHealthy ? await ctx.undo.unwind(before, after, true) : [];
+  // An unhealthy restored instance stays in maintenance: serving it could lose data. Say so loudly.
+  const notUndone = [...failed, ...failedLast].map((f) => `${f.step}: ${f.error instanceof Error ? f.error.message : String(f.error)}`);
+  if (!restoredHealthy) notUndone.push('maintenance mode left ON: the restored instance did not pass its checks');
+  return { notUndone, restoredHealthy };
+}
+
+/** The generic runner: times, bounds and journals every stage; on failure rolls back. */
+export async function runStages(ctx: RunContext, stages: readonly Stage[]): Promise<Omit<RunSummary, 'startedAt' | 'endedAt' | 'txid' | 'instance'>> {
+  const records: StageRecord[] = [];
+  const from = () => ctx.state.discovered?.installedVersion ?? '';
+  const to = () => ctx.state.check?.verdict.target?.version;
+  await ctx.journal.append({ type: 'begin', data: { instance: ctx.instance.name, strategy: ctx.strategy.id, dryRun: ctx.dryRun } });
+  for (const stage of stages) {
+    if (ctx.dryRun && stage.name === DRY_RUN_STOP) {
+      return { result: 'held', from: from(), to: to(), windowMs: undefined, stages: records, message: 'dry run: stopped before the maintenance window' };
+    }
+    const started = Date.now();
+    ctx.emit({ type: 'stage-start', stage: stage.name });
+    try {
+      if (stage.changesInstance) await ctx.journal.append({ type: 'intent', step: stage.name });
+      const outcome = await runBounded(stage, ctx);
+      if (stage.changesInstance) await ctx.journal.append({ type: 'done', step: stage.name });
+      const ms = Date.now() - started;
+      records.push({ name: stage.name, ms, status: 'done' });
+      ctx.emit({ type: 'stage-end', stage: stage.name, status: 'done', ms, detail: outcome?.kind === 'continue' ? outcome.detail : outcome?.detail });
+      if (outcome?.kind === 'stop') {
+        const result = outcome.result === 'dry-run' ? 'held' : outcome.result;
+        return { result, from: from(), to: to(), windowMs: undefined, stages: records, message: outcome.detail };
+      }
+    } catch (error) {
+      const ms = Date.now() - started;
+      records.push({ name: stage.name, ms, status: 'failed' });
+      const coded = isNcupdError(error) ? error.within({ stage: stage.name, instance: ctx.instance.name }) : new NcupdError('NCUPD_APPLY_FAILED', { stage: stage.name, instance: ctx.instance.name, detail: error instanceof Error ? error.message : String(error), cause: error });
+      ctx.emit({ type: 'stage-end', stage: stage.name, status: 'failed', ms, detail: `${coded.code}: ${coded.message}` });
+      await ctx.journal.append({ type: 'failed', step: stage.name, data: { code: coded.code, message: coded.message } });
+      const changed = ctx.state.windowStartedAt !== undefined;
+      const report = await rollback(ctx);
+      const windowMs = changed ? Date.now() - ctx.state.windowStartedAt! : undefined;
+      const base = { from: from(), to: to(), windowMs, stages: records, failedStage: stage.name, errorCode: coded.code, message: coded.message };
+      if (!changed && report.notUndone.length === 0) return { ...base, result: 'failed' };
+      return report.notUndone.length === 0 ? { ...base, result: 'rolled-back' } : { ...base, result: 'rollback-failed', notUndone: report.notUndone };
+    }
+  }
+  const windowMs = ctx.state.windowStartedAt !== undefined && ctx.state.windowEndedAt !== undefined ? ctx.state.windowEndedAt - ctx.state.windowStartedAt : undefined;
+  return { result: 'updated', from: from(), to: to(), windowMs, stages: records, snapshotDir: ctx.state.snapshotDir };
+}

@@ -1,0 +1,22 @@
+import { checkRelease } from '../../releases/check-release.js';
+import type { Stage } from '../stage.js';
+
+/** Stages 1 and 2: read the instance, ask the update server, apply policy (read-only). */
+export const discoverStage: Stage = {
+  name: 'discover', changesInstance: false, inWindow: false,
+  timeoutMs: (ctx) => ctx.instance.download.timeoutSeconds * 4000 + 120_000,
+  async run(ctx) {
+    const check = await checkRelease(ctx.host, ctx.instance, { sysroot: ctx.sysroot, signal: ctx.signal });
+    ctx.state.check = check;
+    ctx.state.discovered = check.instance;
+    const { verdict } = check;
+    if (verdict.decision === 'up-to-date') return { kind: 'stop', result: 'up-to-date', detail: verdict.reason };
+    if (verdict.decision === 'hold') return { kind: 'stop', result: 'held', detail: verdict.reason };
+    if (verdict.decision === 'blocked') return { kind: 'stop', result: 'blocked', detail: verdict.reason };
+    if (check.instance.installType.type === 'git') {
+      return { kind: 'stop', result: 'blocked', detail: 'a git checkout: the archive and updater strategies would replace it with release files' };
+    }
+    ctx.state.targetVersion = verdict.target?.version;
+    return { kind: 'continue', detail: verdict.reason };
+  },
+};

@@ -1,0 +1,62 @@
+import { readDatabaseCredentials } from '../../discovery/read-credentials.js';
+import { parseOccJson } from '../../discovery/occ-json.js';
+import { NcupdError } from '../../errors/ncupd-error.js';
+import { databaseMethods } from '../../snapshots/database/registry.js';
+import type { DatabaseTarget } from '../../snapshots/database/method.js';
+import type { IntegrityReport } from '../../../integrity/checks/check.js';
+import { exists, freeBytes, makePrivateDir } from '../host-fs.js';
+import { occ } from '../occ.js';
+import type { RunContext } from '../context.js';
+import type { Stage } from '../stage.js';
+
+function fail(ctx: RunContext, detail: string, hint?: string): never {
+  throw new NcupdError('NCUPD_PREFLIGHT_FAILED', { stage: 'preflight', instance: ctx.instance.name, detail, hint });
+}
+
+async function databaseTarget(ctx: RunContext): Promise<DatabaseTarget> {
+  const d = ctx.state.discovered!;
+  const type = d.dbType as DatabaseTarget['type'];
+  const credentials = type === 'sqlite3' ? undefined : await readDatabaseCredentials(ctx.host, ctx.instance);
+  if (credentials?.password) ctx.secrets.push(credentials.password);
+  const config = await occ(ctx.host, ctx.instance, ['config:system:get', 'mysql.utf8mb4'], { signal: ctx.signal });
+  return {
+    type, name: d.dbName, endpoint: d.db, credentials, sqlitePath: type === 'sqlite3' ? `${d.dataDirectory}/${d.dbName}.db` : undefined,
+    utf8mb4: config.stdout.trim() === 'true', tablePrefix: 'oc_', php: ctx.instance.php, webUser: ctx.instance.webUser,
+  };
+}
+
+async function integrityBaseline(ctx: RunContext): Promise<IntegrityReport | undefined> {
+  const result = await occ(ctx.host, ctx.instance, ['integrity:check-core', '--output=json'], { signal: ctx.signal, timeoutMs: 600_000 });
+  if (result.exitCode === 2) return undefined;
+  const report = parseOccJson<IntegrityReport | []>(result.stdout);
+  if (report === undefined) fail(ctx, `integrity:check-core gave no JSON (exit ${result.exitCode}): ${result.stdout.slice(0, 200)}`);
+  return Array.isArray(report) ? {} : report;
+}
+
+/** Stage 6: everything that must hold before maintenance goes on; nothing is changed here. */
+export const preflightStage: Stage = {
+  name: 'preflight', changesInstance: false, inWindow: false,
+  timeoutMs: () => 900_000,
+  async run(ctx) {
+    const d = ctx.state.discovered!;
+    if (d.maintenance) fail(ctx, 'maintenance mode is already on: someone else is working on this instance', 'Finish that work and turn maintenance off (`occ maintenance:mode --off`), then run again.');
+    if (d.updaterStep?.state === 'start') {
+      fail(ctx, `the official updater left ${d.updaterStep.path} in state "start" (step ${d.updaterStep.step ?? '?'}): an updater is running or crashed`,
+        `If no updater runs (check with \`pgrep -f updater.phar\`), the instance may be half-updated: check \`occ status\`, then remove ${d.updaterStep.path}.`);
+    }
+    const database = await databaseTarget(ctx);
+    const method = databaseMethods[database.type];
+    if (!method) fail(ctx, `no snapshot method for dbtype ${database.type}`);
+    await method.ping(ctx.host, database, ctx.signal);
+    ctx.state.database = database;
+    const snapshotDir = `${ctx.config.stateDir}/snapshots/${ctx.instance.name}/${ctx.txid}`;
+    await makePrivateDir(ctx.host, `${ctx.config.stateDir}/snapshots/${ctx.instance.name}`);
+    const sqliteSize = database.sqlitePath && (await exists(ctx.host, database.sqlitePath))
+      ? Number((await ctx.host.run({ file: 'stat', args: ['-c', '%s', database.sqlitePath] })).stdout.trim()) : 0;
+    const free = await freeBytes(ctx.host, `${ctx.config.stateDir}/snapshots`);
+    if (free < sqliteSize * 1.2 + 64 * 1024 * 1024) fail(ctx, `${ctx.config.stateDir} has ${Math.floor(free / 1048576)} MiB free, too little for the snapshot`);
+    ctx.state.snapshotDir = snapshotDir;
+    ctx.state.integrityBaseline = await integrityBaseline(ctx);
+    ctx.state.appsBefore = Object.fromEntries(d.apps.filter((a) => a.enabled).map((a) => [a.id, { shipped: a.shipped }]));
+  },
+};

@@ -1,0 +1,89 @@
+import { NcupdError } from '../../errors/ncupd-error.js';
+import { databaseMethods } from '../../snapshots/database/registry.js';
+import { setMaintenance, occ } from '../occ.js';
+import { makePrivateDir } from '../host-fs.js';
+import { snapshotConfig, restoreConfig } from '../config-snapshot.js';
+import type { Stage } from '../stage.js';
+
+/** Stage 7: maintenance on; its undo (maintenance off) runs last, after the restored instance was checked. */
+export const maintenanceOnStage: Stage = {
+  name: 'maintenance-on', changesInstance: true, inWindow: true,
+  timeoutMs: () => 120_000,
+  async run(ctx) {
+    ctx.undo.push({ name: 'turn maintenance mode off', last: true, run: () => setMaintenance(ctx.host, ctx.instance, false, { secrets: ctx.secrets }) });
+    ctx.state.windowStartedAt = Date.now();
+    await setMaintenance(ctx.host, ctx.instance, true, { signal: ctx.signal, secrets: ctx.secrets });
+  },
+};
+
+/** cron.php exits at start in maintenance, but a run that began before keeps going (contract 9, "Cron"). */
+export const waitCronStage: Stage = {
+  name: 'wait-cron', changesInstance: false, inWindow: true,
+  timeoutMs: (ctx) => ctx.instance.cronWaitSeconds * 1000 + 30_000,
+  async run(ctx) {
+    const pattern = `${ctx.instance.path}/cron.php`;
+    const deadline = Date.now() + ctx.instance.cronWaitSeconds * 1000;
+    for (;;) {
+      const running = await ctx.host.run({ file: 'pgrep', args: ['-f', '--', pattern], reject: false, signal: ctx.signal });
+      if (running.exitCode !== 0) return;
+      if (Date.now() >= deadline) {
+        throw new NcupdError('NCUPD_PREFLIGHT_FAILED', { stage: 'wait-cron', instance: ctx.instance.name,
+          detail: `cron.php (pid ${running.stdout.trim().split('\n').join(', ')}) still runs after ${ctx.instance.cronWaitSeconds} s`,
+          hint: 'A long background job holds the instance; run again later or raise cronWaitSeconds.' });
+      }
+      ctx.emit({ type: 'note', message: `waiting for cron.php (pid ${running.stdout.trim()}) to finish` });
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+  },
+};
+
+/** Stage 8: no snapshot, no update. Database and config, each checked against its manifest. */
+export const snapshotStage: Stage = {
+  name: 'snapshot', changesInstance: false, inWindow: true,
+  timeoutMs: () => 3_600_000,
+  async run(ctx) {
+    const dir = ctx.state.snapshotDir!;
+    const database = ctx.state.database!;
+    const method = databaseMethods[database.type]!;
+    await makePrivateDir(ctx.host, dir);
+    await makePrivateDir(ctx.host, `${dir}/database`);
+    const snapshot = await method.take(ctx.host, database, `${dir}/database`, ctx.signal);
+    await method.verify(ctx.host, snapshot, ctx.signal);
+    ctx.state.dbSnapshot = snapshot;
+    await snapshotConfig(ctx.host, ctx.instance.path, `${dir}/config`);
+    await ctx.journal.append({ type: 'done', step: 'snapshot', data: { dir, database: snapshot.files.map((f) => f.name) } });
+    return { kind: 'continue', detail: `${snapshot.files.reduce((n, f) => n + f.size, 0)} bytes in ${snapshot.durationMs} ms` };
+  },
+};
+
+/** Stage 9: the strategy puts the new code in place (pushing its own undo first). */
+export const applyStage: Stage = {
+  name: 'apply', changesInstance: true, inWindow: true,
+  timeoutMs: () => 1_800_000,
+  async run(ctx) {
+    await ctx.strategy.apply(ctx);
+  },
+};
+
+/** Stage 10: `occ upgrade`; its undo restores database and config from the snapshot. */
+export const upgradeStage: Stage = {
+  name: 'upgrade', changesInstance: true, inWindow: true,
+  timeoutMs: () => 3_600_000,
+  async run(ctx) {
+    const dir = ctx.state.snapshotDir!;
+    const database = ctx.state.database!;
+    const snapshot = ctx.state.dbSnapshot!;
+    ctx.undo.push({
+      name: 'restore database and config from the snapshot', data: { dir },
+      run: async () => {
+        await restoreConfig(ctx.host, `${dir}/config`, ctx.instance.path);
+        await databaseMethods[database.type]!.restore(ctx.host, database, snapshot);
+      },
+    });
+    const result = await occ(ctx.host, ctx.instance, ['upgrade', '--no-interaction'], { signal: ctx.signal, timeoutMs: 3_600_000, secrets: ctx.secrets });
+    if (result.exitCode !== 0) {
+      const output = `${result.stdout}\n${result.stderr}`.trim().split('\n').filter((l) => l.trim() !== '').slice(-8).join('\n');
+      throw new NcupdError('NCUPD_UPGRADE_FAILED', { stage: 'upgrade', instance: ctx.instance.name, detail: `occ upgrade exited ${result.exitCode ?? result.signal}:\n${output}` });
+    }
+  },
+};

@@ -1,0 +1,97 @@
+import { dirname, join } from 'node:path';
+import type { RunContext } from '../../daemon/engine/context.js';
+import { NcupdError } from '../../daemon/errors/ncupd-error.js';
+import { exists, makePrivateDir, ownershipOf, rename, removeOwnTree, syncFilesystem } from '../../daemon/engine/host-fs.js';
+import { runReloadHook } from '../reload-hook.js';
+import type { UpdateStrategy } from '../strategy.js';
+import { mergeInstanceLines, planCarryOver } from './carry-over.js';
+
+async function sameFilesystem(ctx: RunContext, a: string, b: string): Promise<boolean> {
+  const device = async (path: string) => (await ctx.host.run({ file: 'stat', args: ['-c', '%d', path] })).stdout.trim();
+  return (await device(a)) === (await device(b));
+}
+
+async function mergeLines(ctx: RunContext, kind: '.htaccess' | '.user.ini', live: string, staged: string): Promise<void> {
+  const read = async (path: string) => ((await exists(ctx.host, path)) ? (await ctx.host.readFile(path)).toString('utf8') : '');
+  const merged = mergeInstanceLines(kind, await read(`${live}/${kind}`), await read(`${staged}/${kind}`));
+  await ctx.host.writeFile(`${staged}/${kind}`, merged, { mode: 0o644 });
+}
+
+/** The default strategy: unpack beside the live tree online, swap by rename in the window (design.md). */
+export const archiveStrategy = {
+  id: 'archive',
+  supportedHosts: ['local', 'ssh'],
+  needsTools: ['unzip', 'mv', 'chown', 'stat', 'sync'],
+
+  async prepare(ctx) {
+    const live = ctx.instance.path;
+    const archive = ctx.state.archive;
+    if (!archive) throw new Error('archive strategy: no verified archive in the run state');
+    const workDir = join(dirname(live), `.ncupd-${ctx.instance.name}`);
+    if (!(await sameFilesystem(ctx, live, dirname(live)))) {
+      throw new NcupdError('NCUPD_PREFLIGHT_FAILED', { stage: 'stage', instance: ctx.instance.name,
+        detail: `${live} is a mount point: the archive strategy swaps by rename and needs ${dirname(live)} on the same filesystem`,
+        hint: 'Use `strategy: updater` for this instance, or mount the parent folder instead of the install root.' });
+    }
+    const txDir = join(workDir, ctx.txid);
+    const stagedParent = join(txDir, 'staged');
+    ctx.undo.push({ name: 'remove the staged tree', data: { path: stagedParent }, run: () => removeOwnTree(ctx.host, stagedParent) });
+    await makePrivateDir(ctx.host, workDir);
+    await makePrivateDir(ctx.host, txDir);
+    await makePrivateDir(ctx.host, stagedParent);
+    // Entries were judged safe before (integrity/archive); unzip is the fastest correct extractor (design.md, "Archives").
+    const unzip = await ctx.host.run({ file: 'unzip', args: ['-q', '-o', archive.path, '-d', stagedParent], reject: false, timeoutMs: 1_800_000, signal: ctx.signal });
+    if (unzip.exitCode !== 0) throw new NcupdError('NCUPD_STAGING_FAILED', { stage: 'stage', instance: ctx.instance.name, detail: `unzip exited ${unzip.exitCode}: ${unzip.stderr.trim().slice(-300)}` });
+    const staged = join(stagedParent, 'nextcloud');
+    await mergeLines(ctx, '.htaccess', live, staged);
+    await mergeLines(ctx, '.user.ini', live, staged);
+    const owner = await ownershipOf(ctx.host, live);
+    await ctx.host.run({ file: 'chown', args: ['-R', `${owner.uid}:${owner.gid}`, staged], timeoutMs: 600_000 });
+    await ctx.host.run({ file: 'chmod', args: [owner.mode, staged] });
+    await syncFilesystem(ctx.host, staged);
+    ctx.state.workDir = workDir;
+    ctx.state.stagedRoot = staged;
+    ctx.state.oldRoot = join(txDir, 'old');
+  },
+
+  async apply(ctx) {
+    const live = ctx.instance.path;
+    const { stagedRoot: staged, oldRoot: old, discovered } = ctx.state;
+    if (!staged || !old || !discovered) throw new Error('archive strategy: apply before prepare');
+    const appsPaths = discovered.apps.map((a) => dirname(a.dir)).filter((d, i, all) => all.indexOf(d) === i);
+    const shipped = new Set(discovered.apps.filter((a) => a.shipped).map((a) => a.id));
+    const plan = await planCarryOver(ctx.host, live, staged, discovered.dataDirectory, appsPaths, shipped);
+    // The release's own config/ holds only samples; it waits aside so the instance's config/ can move in.
+    const releaseConfig = join(dirname(old), 'release-config');
+    if (await exists(ctx.host, `${staged}/config`)) {
+      ctx.undo.push({ name: 'put the release config folder back', data: { from: releaseConfig, to: `${staged}/config` }, run: () => rename(ctx.host, releaseConfig, `${staged}/config`) });
+      await rename(ctx.host, `${staged}/config`, releaseConfig);
+    }
+    for (const move of plan.moves) {
+      const from = `${live}/${move.relative}`;
+      const to = `${staged}/${move.relative}`;
+      ctx.undo.push({ name: `move ${move.relative} back`, data: { from: to, to: from }, run: () => rename(ctx.host, to, from) });
+      await ctx.journal.append({ type: 'intent', step: 'carry', data: { from, to, why: move.why } });
+      await rename(ctx.host, from, to);
+    }
+    ctx.undo.push({
+      name: 'swap the old code back', data: { live, staged, old },
+      run: async () => {
+        // Also when a failure fell between the two renames: the live path may be empty.
+        if (await exists(ctx.host, old)) {
+          if (await exists(ctx.host, live)) await rename(ctx.host, live, staged);
+          await rename(ctx.host, old, live);
+        }
+        await runReloadHook(ctx);
+      },
+    });
+    await ctx.journal.append({ type: 'intent', step: 'swap', data: { live, staged, old } });
+    await rename(ctx.host, live, old);
+    await rename(ctx.host, staged, live);
+    await runReloadHook(ctx);
+  },
+
+  keptCodeSnapshot(ctx) {
+    return ctx.state.oldRoot;
+  },
+} satisfies UpdateStrategy;

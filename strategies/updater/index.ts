@@ -1,0 +1,113 @@
+import { dirname, join } from 'node:path';
+import type { RunContext } from '../../daemon/engine/context.js';
+import { exists, listDir, makePrivateDir, rename } from '../../daemon/engine/host-fs.js';
+import { NcupdError } from '../../daemon/errors/ncupd-error.js';
+import { loadTrustRoot } from '../../integrity/trust/trust-certificate.js';
+import { archiveStrategy } from '../archive/index.js';
+import { runReloadHook } from '../reload-hook.js';
+import type { UpdateStrategy } from '../strategy.js';
+import { classifyUpdaterOutput, updaterCapabilities } from './classify-output.js';
+import { serveArchive } from './serve-archive.js';
+
+// Files Nextcloud rewrites in place: a hard link would share the change, so they are real copies (design.md).
+const REWRITTEN_IN_PLACE = ['config', '.htaccess', '.user.ini'];
+
+function txDir(ctx: RunContext): string {
+  return join(dirname(ctx.instance.path), `.ncupd-${ctx.instance.name}`, ctx.txid);
+}
+
+function dataEntry(ctx: RunContext): string | undefined {
+  const data = ctx.state.discovered?.dataDirectory.replace(/\/+$/, '') ?? '';
+  const rel = data.startsWith(`${ctx.instance.path}/`) ? data.slice(ctx.instance.path.length + 1) : undefined;
+  return rel && !rel.includes('/') ? rel : undefined;
+}
+
+/** Hard-link copy of the code (cheap: the updater replaces files rather than rewriting them), real copies where Nextcloud writes in place. */
+async function snapshotCode(ctx: RunContext, old: string): Promise<string[]> {
+  const skip = dataEntry(ctx);
+  const entries = (await listDir(ctx.host, ctx.instance.path)).filter((e) => e !== skip);
+  await makePrivateDir(ctx.host, old);
+  for (const entry of entries) {
+    const copyMode = REWRITTEN_IN_PLACE.includes(entry) ? '-a' : '-al';
+    await ctx.host.run({ file: 'cp', args: [copyMode, '--', `${ctx.instance.path}/${entry}`, `${old}/${entry}`], timeoutMs: 600_000 });
+  }
+  await ctx.host.run({ file: 'chmod', args: ['--reference', ctx.instance.path, old] });
+  return entries;
+}
+
+/** Puts the snapshot back: what the updater wrote moves aside (never rm -rf on the instance), the old entries move in. */
+async function restoreCode(ctx: RunContext, old: string, stepFile: string): Promise<void> {
+  const live = ctx.instance.path;
+  const aside = join(dirname(old), 'updater-result');
+  const skip = dataEntry(ctx);
+  await makePrivateDir(ctx.host, aside);
+  for (const entry of await listDir(ctx.host, live)) if (entry !== skip) await rename(ctx.host, `${live}/${entry}`, `${aside}/${entry}`);
+  for (const entry of await listDir(ctx.host, old)) await rename(ctx.host, `${old}/${entry}`, `${live}/${entry}`);
+  await ctx.host.run({ file: 'rm', args: ['-f', '--', stepFile] });
+  await runReloadHook(ctx);
+}
+
+/** Drives the instance's own updater.phar, fed the exact bytes ncupd verified, inside ncupd's window. */
+export const updaterStrategy = {
+  id: 'updater',
+  supportedHosts: ['local'],
+  needsTools: ['cp', 'mv'],
+
+  async prepare(ctx) {
+    const help = await ctx.host.run({ file: ctx.instance.php, args: [`${ctx.instance.path}/updater/updater.phar`, '--help'], cwd: ctx.instance.path, user: ctx.instance.webUser, reject: false, timeoutMs: 60_000 });
+    const can = updaterCapabilities(help.stdout + help.stderr);
+    if (help.exitCode !== 0 || !can.url) {
+      // Without --url it would download from the internet bytes ncupd never verified (issue 4).
+      ctx.state.updaterFallback = true;
+      ctx.emit({ type: 'note', message: 'the installed updater has no --url option: using the archive strategy instead' });
+      await archiveStrategy.prepare(ctx);
+      return;
+    }
+    const workDir = join(dirname(ctx.instance.path), `.ncupd-${ctx.instance.name}`);
+    await makePrivateDir(ctx.host, workDir);
+    await makePrivateDir(ctx.host, txDir(ctx));
+    ctx.state.workDir = workDir;
+    ctx.state.oldRoot = join(txDir(ctx), 'old');
+  },
+
+  async apply(ctx) {
+    if (ctx.state.updaterFallback) return archiveStrategy.apply(ctx);
+    const archive = ctx.state.archive!;
+    const discovered = ctx.state.discovered!;
+    const old = ctx.state.oldRoot!;
+    const stepFile = `${(discovered.updaterStep?.path ?? '').replace(/\/\.step$/, '') || `${discovered.dataDirectory}/updater-${discovered.instanceId}`}/.step`;
+    ctx.undo.push({ name: 'restore the code the updater replaced', data: { old, live: ctx.instance.path }, run: () => restoreCode(ctx, old, stepFile) });
+    await ctx.journal.append({ type: 'intent', step: 'code-snapshot', data: { old } });
+    await snapshotCode(ctx, old);
+    const help = await ctx.host.run({ file: ctx.instance.php, args: [`${ctx.instance.path}/updater/updater.phar`, '--help'], cwd: ctx.instance.path, user: ctx.instance.webUser, reject: false });
+    const can = updaterCapabilities(help.stdout);
+    const trust = loadTrustRoot(ctx.instance.trust.certificate);
+    const served = await serveArchive(archive.path, archive.fileName);
+    try {
+      const verify = trust.isNextcloud && can.signature && ctx.state.check?.verdict.target?.signature
+        ? [`--signature=${ctx.state.check.verdict.target.signature}`]
+        : can.noVerify ? ['--no-verify'] : [];
+      const run = await ctx.host.run({
+        file: ctx.instance.php, args: [`${ctx.instance.path}/updater/updater.phar`, '--no-interaction', '--no-backup', '--no-upgrade', `--url=${served.url}`, ...verify],
+        cwd: ctx.instance.path, user: ctx.instance.webUser, reject: false, timeoutMs: 1_800_000, signal: ctx.signal, secrets: ctx.secrets,
+      });
+      const outcome = classifyUpdaterOutput(run.exitCode, `${run.stdout}\n${run.stderr}`);
+      if (outcome.kind !== 'success') {
+        const what = outcome.kind === 'step-failed' ? `step "${outcome.step}" failed: ${outcome.message}`
+          : outcome.kind === 'exception' ? outcome.message
+            : outcome.kind === 'step-in-process' ? `a previous run left ${outcome.stepFile} at step ${outcome.step}`
+              : outcome.kind === 'wrong-user' ? `it must run as ${outcome.owner}` : outcome.kind === 'no-update' ? outcome.detail : outcome.detail;
+        throw new NcupdError('NCUPD_UPDATER_FAILED', { stage: 'apply', instance: ctx.instance.name, detail: `updater.phar exited ${run.exitCode ?? run.signal}: ${what}` });
+      }
+    } finally {
+      await served.close();
+    }
+    // A successful --no-upgrade run leaves .step at {"state":"end","step":12}; nothing of the updater's stays behind.
+    if (await exists(ctx.host, stepFile)) await ctx.host.run({ file: 'rm', args: ['-f', '--', stepFile] });
+    await runReloadHook(ctx);
+  },
+
+  keptCodeSnapshot(ctx) {
+    return ctx.state.oldRoot;
+  },
+} satisfies UpdateStrategy;
