@@ -3,10 +3,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { issuedPasswords } from './fixtures/harness/database-spec.js';
 import { transcript } from './helpers/run-ncupd.js';
-import { findLeaks } from './helpers/secret-scan.js';
-
-/** State and cache folders ncupd wrote during the suite; tests add theirs. */
-export const scannedDirectories: string[] = [];
+import { findLeaks, scannedDirectories } from './helpers/secret-scan.js';
 
 function filesUnder(dir: string): string[] {
   try {

@@ -78,6 +78,8 @@ export const instanceSchema = z.strictObject({
   checks: checksSchema.prefault({}).describe('Operator-defined health checks, beside the built-in ones.'),
   snapshots: snapshotSchema.prefault({}).describe('Snapshot retention.'),
   cronWaitSeconds: z.number().min(0).default(300).describe('How long to wait for a running cron.php of the instance after maintenance is on.'),
+  finalProbeSeconds: z.number().min(1).default(30)
+    .describe('How long the final probe retries after maintenance is off: PHP with opcache sees the changed config.php only after `opcache.revalidate_freq` seconds unless the reload hook resets it.'),
 });
 
 export const configSchema = z.strictObject({

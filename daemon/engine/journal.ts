@@ -162,7 +162,7 @@ export async function openJournal(stateDir: string, instance: string, txid: stri
   assertSafeName('transaction id', txid);
   const dir = join(stateDir, 'journal', instance);
   const path = join(dir, `${txid}.jsonl`);
-  let handle: FileHandle;
+  let handle: FileHandle | undefined;
   let contents: JournalContents = { records: [], tornTail: undefined };
   try {
     await ensurePrivateDir(dir);
@@ -179,6 +179,7 @@ export async function openJournal(stateDir: string, instance: string, txid: stri
       }
     }
   } catch (error) {
+    await handle?.close().catch(() => undefined);
     if (error instanceof NcupdError) throw error;
     throw journalError(`could not open journal ${path}: ${errorText(error)}`, error);
   }
@@ -194,7 +195,6 @@ function createJournal(path: string, handle: FileHandle, contents: JournalConten
 
   async function write(input: Omit<JournalRecord, 'seq' | 'at'>): Promise<JournalRecord> {
     const what = `${input.type}${input.step ? ` ${input.step}` : ''}`;
-    if (closing) throw journalError(`journal ${path} is closed; cannot append ${what}`);
     if (broken !== undefined) throw journalError(`journal ${path} failed earlier; cannot append ${what}`, broken);
     let line: string;
     try {
@@ -223,6 +223,8 @@ function createJournal(path: string, handle: FileHandle, contents: JournalConten
     path,
     repairedTail: contents.tornTail,
     append(record) {
+      // Checked at call time: appends queued before close() still complete.
+      if (closing) return Promise.reject(journalError(`journal ${path} is closed; cannot append ${record.type}`));
       const written = chain.then(() => write(record));
       chain = written.catch(() => undefined);
       return written;
@@ -249,6 +251,7 @@ async function listNames(dir: string): Promise<string[]> {
 
 /** Journals whose last record is not `end` (including empty ones), oldest first: what recovery must finish or undo. */
 export async function listUnfinishedTransactions(stateDir: string, instance?: string): Promise<UnfinishedTransaction[]> {
+  if (instance !== undefined) assertSafeName('instance', instance);
   const root = join(stateDir, 'journal');
   const instances = instance === undefined ? await listNames(root) : [instance];
   const unfinished: UnfinishedTransaction[] = [];

@@ -9,8 +9,10 @@ import type { UpdateStrategy } from '../strategy.js';
 import { classifyUpdaterOutput, updaterCapabilities } from './classify-output.js';
 import { serveArchive } from './serve-archive.js';
 
-// Files Nextcloud rewrites in place: a hard link would share the change, so they are real copies (design.md).
-const REWRITTEN_IN_PLACE = ['config', '.htaccess', '.user.ini'];
+// Files rewritten in place, so a hard link would share the change: they are real copies (design.md).
+// Nextcloud rewrites config.php, .htaccess and .user.ini; the updater's step 8 overwrites the entry
+// points (file_put_contents: same inode), found when the first rollback restored "Update in process.".
+const REWRITTEN_IN_PLACE = ['config', '.htaccess', '.user.ini', 'index.php', 'status.php', 'remote.php', 'public.php', 'ocs'];
 
 function txDir(ctx: RunContext): string {
   return join(dirname(ctx.instance.path), `.ncupd-${ctx.instance.name}`, ctx.txid);

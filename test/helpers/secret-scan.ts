@@ -1,3 +1,6 @@
+/** State and cache folders ncupd wrote during the suite; tests add theirs, the root hook scans them. */
+export const scannedDirectories: string[] = [];
+
 /** Which secrets (plain or URL-encoded) appear in which texts; empty when nothing leaked. */
 export function findLeaks(texts: readonly string[], secrets: Iterable<string>): string[] {
   const leaks: string[] = [];

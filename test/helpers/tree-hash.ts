@@ -7,10 +7,16 @@ import { join } from 'node:path';
  * it to prove that an instance was not touched, or that a rollback put it back exactly.
  */
 export function treeHash(...roots: string[]): string {
+  return treeHashExcept(new Set(), ...roots);
+}
+
+/** treeHash, skipping the given absolute paths (a data directory inside the root, a live SQLite file). */
+export function treeHashExcept(skip: ReadonlySet<string>, ...roots: string[]): string {
   const hash = createHash('sha256');
   const walk = (dir: string, prefix: string) => {
     for (const name of readdirSync(dir).sort()) {
       const path = join(dir, name);
+      if (skip.has(path)) continue;
       const stat = lstatSync(path);
       hash.update(`${prefix}${name}\0${stat.mode}\0${stat.uid}:${stat.gid}\0`);
       if (stat.isSymbolicLink()) hash.update(readlinkSync(path));

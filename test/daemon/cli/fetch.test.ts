@@ -12,6 +12,7 @@ import { startUpdateServer, unreachableUrl, type Release, type UpdateServerDoubl
 import { parseJson, runNcupd } from '../../helpers/run-ncupd.js';
 import { treeHash } from '../../helpers/tree-hash.js';
 import { writeRawZip } from '../../helpers/zip-writer.js';
+import { scannedDirectories } from '../../helpers/secret-scan.js';
 
 interface FetchOutput {
   decision: string;
@@ -51,6 +52,7 @@ describe('ncupd fetch', function () {
     server = await startUpdateServer({ today: '2026-11-27' });
     instance = await createInstance({ release: n });
     work = mkdtempSync(join(tmpdir(), 'ncupd-fetch-'));
+    scannedDirectories.push(join(work, 'cache'));
   });
   beforeEach(() => {
     rmSync(cacheDir(), { recursive: true, force: true });

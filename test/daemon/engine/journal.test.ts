@@ -31,10 +31,12 @@ describe('transaction journal', () => {
     assert.deepEqual(written.map((r) => r.seq), Array.from({ length: 50 }, (_, i) => i + 1));
     assert.deepEqual(written.map((r) => r.step), Array.from({ length: 50 }, (_, i) => `step-${i}`));
     assert.deepEqual(await journal.records(), written);
-    const lines = (await readFile(journal.path, 'utf8')).split('\n');
-    assert.equal(lines.length, 51);
-    assert.equal(lines[50], '');
+    const last = journal.append({ type: 'end' });
     await journal.close();
+    assert.equal((await last).seq, 51, 'an append queued before close completes');
+    const lines = (await readFile(journal.path, 'utf8')).split('\n');
+    assert.equal(lines.length, 52);
+    assert.equal(lines[51], '');
     await journal.close();
   });
 

@@ -2,7 +2,7 @@
 // utf8mb4 honoured), restored by dropping whatever the database holds now and loading the dump.
 import type { Host } from '../../../hosts/host.js';
 import { checkFiles, describeFiles, restrictFiles, writeManifest } from '../manifest.js';
-import type { DatabaseSnapshot, DatabaseSnapshotMethod, DatabaseTarget } from '../method.js';
+import type { DatabaseSnapshotMethod, DatabaseTarget } from '../method.js';
 import { fail, findProgram, LONG_MS, PING_FAILURE, RESTORE_FAILURE, runTool, TAKE_FAILURE, VERIFY_FAILURE, withFailure, type Failure } from '../run-tool.js';
 import { maskingHost, withSecretFile } from '../secret-file.js';
 
@@ -142,7 +142,7 @@ export const mysqlSnapshotMethod = {
     });
   },
 
-  async restore(unmasked, target, snapshot: DatabaseSnapshot, signal) {
+  async restore(unmasked, target, snapshot, signal) {
     const host = masked(unmasked, target);
     await withFailure(RESTORE_FAILURE, async () => {
       const path = `${snapshot.dir}/${DUMP_FILE}`;

@@ -2,14 +2,15 @@
 // a root-only snapshot directory, the damage a failed migration does, a host that records every
 // command, and scans for leaked passwords and loose modes.
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
-import { cpSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { chmod, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { parseDbHost } from '../../../../daemon/discovery/dbhost.js';
-import type { NcupdError } from '../../../../daemon/errors/ncupd-error.js';
+import { isNcupdError, type NcupdError } from '../../../../daemon/errors/ncupd-error.js';
 import type { CommandSpec, Host } from '../../../../daemon/hosts/host.js';
-import type { DatabaseSnapshot, DatabaseTarget } from '../../../../daemon/snapshots/database/method.js';
+import { createLocalHost } from '../../../../daemon/hosts/local/index.js';
+import type { DatabaseSnapshot, DatabaseSnapshotMethod, DatabaseTarget } from '../../../../daemon/snapshots/database/method.js';
 import type { FixtureInstance } from '../../../fixtures/harness/instance.js';
 
 /** What ncupd's discovery would hand the snapshot method for this instance. */
@@ -132,9 +133,9 @@ export function assertCredentialsHandled(host: ReturnType<typeof recordingHost>,
 
 /** A copy of the snapshot with one byte of its dump flipped; manifest.json untouched. */
 export async function tamperedSnapshot(snapshot: DatabaseSnapshot): Promise<DatabaseSnapshot> {
+  const file = snapshot.files[0]?.name ?? '';
   const dir = await makeSnapshotDir();
   cpSync(snapshot.dir, dir, { recursive: true });
-  const file = snapshot.files[0]?.name ?? '';
   const bytes = readFileSync(join(dir, file));
   const middle = Math.floor(bytes.length / 2);
   bytes[middle] = (bytes[middle] ?? 0) ^ 0x20;
@@ -144,11 +145,61 @@ export async function tamperedSnapshot(snapshot: DatabaseSnapshot): Promise<Data
 
 /** A copy whose dump is replaced by `bytes` with manifest.json rewritten to match: only the method's own check can tell. */
 export async function forgedSnapshot(snapshot: DatabaseSnapshot, bytes: Buffer): Promise<DatabaseSnapshot> {
-  const dir = await makeSnapshotDir();
   const name = snapshot.files[0]?.name ?? '';
+  const manifest = JSON.parse(readFileSync(join(snapshot.dir, 'manifest.json'), 'utf8')) as Record<string, unknown>;
+  const dir = await makeSnapshotDir();
   writeFileSync(join(dir, name), bytes, { mode: 0o600 });
   const files = [{ name, size: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') }];
-  const manifest = JSON.parse(readFileSync(join(snapshot.dir, 'manifest.json'), 'utf8')) as Record<string, unknown>;
   writeFileSync(join(dir, 'manifest.json'), JSON.stringify({ ...manifest, files }), { mode: 0o600 });
   return { ...snapshot, dir, files };
+}
+
+/**
+ * take → verify → the failed migration's damage → restore, on one instance: every row comes back
+ * and the table created since is gone. Returns the snapshot (its directory is the caller's to remove).
+ */
+export async function assertRoundTrip(
+  method: DatabaseSnapshotMethod, host: Host, instance: FixtureInstance, target: DatabaseTarget, dir: string,
+  moreDamage: () => Promise<unknown> = async () => undefined,
+): Promise<DatabaseSnapshot> {
+  const rows = await instance.dumpDatabase();
+  const tables = await listTables(instance);
+  const snapshot = await method.take(host, target, dir);
+  // Verify knows no login (it reads files only), so it stays out of `host`'s record of credentialed commands.
+  await method.verify(createLocalHost('verify'), snapshot);
+  await breakDatabase(instance);
+  await moreDamage();
+  assert.ok((await listTables(instance)).includes('oc_ncupd_extra'));
+  assert.notDeepEqual(await instance.dumpDatabase(), rows);
+  await method.restore(host, target, snapshot);
+  assert.deepEqual(await instance.dumpDatabase(), rows);
+  assert.deepEqual(await listTables(instance), tables);
+  return snapshot;
+}
+
+/**
+ * With a wrong and with a missing password, ping fails with NCUPD_DATABASE_UNREACHABLE and take
+ * with NCUPD_SNAPSHOT_FAILED, both quoting the server, neither showing a password, and take leaves
+ * no manifest (no backup, no update) and no password in the snapshot directory.
+ */
+export async function assertLoginRefused(method: DatabaseSnapshotMethod, host: Host, target: DatabaseTarget, realPassword: string): Promise<void> {
+  const user = target.credentials?.user ?? '';
+  for (const password of [`wrong-${randomBytes(9).toString('base64url')}`, '']) {
+    const bad = { ...target, credentials: { user, password } };
+    const secrets = [realPassword, password].filter((secret) => secret.length > 0);
+    const pingError: unknown = await method.ping(host, bad).then(() => undefined, (error: unknown) => error);
+    assert.ok(isNcupdError(pingError, 'NCUPD_DATABASE_UNREACHABLE'), `ping with ${password ? 'a wrong' : 'no'} password: ${String(pingError)}`);
+    assert.equal(pingError.stage, 'preflight');
+    assert.match(pingError.message, /Access denied|password authentication failed|no password supplied/);
+    const dir = await makeSnapshotDir();
+    try {
+      const takeError: unknown = await method.take(host, bad, dir).then(() => undefined, (error: unknown) => error);
+      assert.ok(isNcupdError(takeError, 'NCUPD_SNAPSHOT_FAILED'), `take with ${password ? 'a wrong' : 'no'} password: ${String(takeError)}`);
+      assertNoSecret([errorText(pingError), errorText(takeError)], secrets, 'the error');
+      assert.equal(existsSync(join(dir, 'manifest.json')), false, 'no manifest for a failed snapshot');
+      assertPrivateAndClean(dir, secrets);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
 }

@@ -147,4 +147,10 @@ describe('database snapshot: sqlite3', function () {
     await assert.rejects(method.take(host, missing, await snapshotDir()), (e) => isNcupdError(e, 'NCUPD_SNAPSHOT_FAILED') && e.stage === 'snapshot');
     assert.equal(existsSync(missing.sqlitePath), false, 'take creates no database');
   });
+
+  it('stops at once when cancelled, with NCUPD_COMMAND_ABORTED rather than a snapshot error', async () => {
+    const controller = new AbortController();
+    controller.abort();
+    await assert.rejects(method.take(host, target, await snapshotDir(), controller.signal), (e) => isNcupdError(e, 'NCUPD_COMMAND_ABORTED'));
+  });
 });

@@ -1,0 +1,58 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildRelease, type BuiltRelease } from '../../fixtures/release-builder/build-release.js';
+import type { ReleaseFault } from '../../fixtures/release-builder/release-options.js';
+import { createInstance, type InstanceOptions, type FixtureInstance } from '../../fixtures/harness/instance.js';
+import { serveInstance, type ServedInstance } from '../../fixtures/harness/serve.js';
+import { startUpdateServer, type UpdateServerDouble } from '../../fixtures/update-server/index.js';
+import { runNcupd } from '../../helpers/run-ncupd.js';
+import { scannedDirectories } from '../../helpers/secret-scan.js';
+
+/**
+ * One update scenario: a fixture instance on 33.0.5 served by php -S, an update server double
+ * offering 33.0.6 (optionally with faults) from its loopback file server, and ncupd's state and
+ * cache in a temporary folder. Fake: the internet (update server and mirror are loopback).
+ */
+export interface Bed {
+  readonly instance: FixtureInstance;
+  readonly served: ServedInstance;
+  readonly server: UpdateServerDouble;
+  readonly target: BuiltRelease;
+  readonly work: string;
+  now(extra?: string[]): ReturnType<typeof runNcupd>;
+  close(): Promise<void>;
+}
+
+export async function makeBed(options: { db?: InstanceOptions['db']; server?: InstanceOptions['server']; dataOutside?: boolean; faults?: ReleaseFault[]; strategy?: 'archive' | 'updater'; instance?: Partial<InstanceOptions> } = {}): Promise<Bed> {
+  const [installed, target] = await Promise.all([buildRelease({ version: '33.0.5' }), buildRelease({ version: '33.0.6', faults: options.faults ?? [] })]);
+  const server = await startUpdateServer({ today: '2026-11-27' });
+  const name = 'nextcloud-33.0.6.zip';
+  server.serveFile(name, target.zipPath);
+  server.serveFile(`${name}.sha512`, `${target.zipPath}.sha512`);
+  server.setReleases({ releases: [{ version: '33.0.6', internalVersion: '33.0.6.1', channel: 'stable', minPHPVersion: '8.1', eol: '2027-02-18',
+    downloads: { zip: [server.downloadUrl(name)], bz2: [] }, signature: target.zipSignature.replace(/\n/g, '') }], daily: [] });
+  const instance = await createInstance({ release: installed, db: options.db, server: options.server, dataOutside: options.dataOutside, rows: 500, ...options.instance });
+  const served = await serveInstance(instance);
+  const work = mkdtempSync(join(tmpdir(), 'ncupd-tx-'));
+  scannedDirectories.push(join(work, 'state'), join(work, 'cache'));
+  const config = join(work, 'config.yaml');
+  writeFileSync(config, [
+    `stateDir: ${join(work, 'state')}`, `cacheDir: ${join(work, 'cache')}`, 'instances:', '  - name: cloud', `    path: ${instance.root}`,
+    `    webUser: ${instance.webUser}`, `    url: ${served.url}`, `    updateServer: ${server.url}`, `    strategy: ${options.strategy ?? 'archive'}`,
+    '    finalProbeSeconds: 8', '    cronWaitSeconds: 5', '    trust:', `      certificate: ${target.pki.coreCertPath}`,
+    `    reloadCommand: [${join(work, 'reload.sh')}]`, '',
+  ].join('\n'));
+  // The reload hook records its calls (issue 4: it runs after the swap and after a rollback swap).
+  writeFileSync(join(work, 'reload.sh'), `#!/bin/sh\necho reload >> ${join(work, 'reload.log')}\n`, { mode: 0o755 });
+  return {
+    instance, served, server, target, work,
+    now: (extra = []) => runNcupd(['now', '--config', config, ...extra], { timeoutMs: 600_000 }),
+    async close() {
+      await served.stop();
+      await server.close();
+      await instance.destroy();
+      rmSync(work, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,142 @@
+// `ncupd now` end to end (issue 4): real php running the fixture, real databases, real archives,
+// real unzip, real rename swaps. Fake: the internet (update server and mirror are loopback).
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { RunSummary } from '../../../daemon/engine/journal-types.js';
+import { createLocalHost } from '../../../daemon/hosts/local/index.js';
+import type { DbType } from '../../fixtures/harness/instance.js';
+import { FULL_TIER } from '../../helpers/tier.js';
+import { parseJson } from '../../helpers/run-ncupd.js';
+import { treeHashExcept } from '../../helpers/tree-hash.js';
+import { makeBed, type Bed } from './transaction-bed.js';
+
+const host = createLocalHost();
+
+/** Everything a rollback must put back: code (with owners and modes), config.php, every row, every user file. */
+async function stateOf(bed: Bed) {
+  const { instance } = bed;
+  const liveDb = [`${instance.dataDir}/${instance.database.dbName}.db`, `${instance.dataDir}/${instance.database.dbName}.db-wal`, `${instance.dataDir}/${instance.database.dbName}.db-shm`];
+  // The updater's own bookkeeping (updater.log, updater-<id>/) and logs are not user files.
+  const noise = new Set([...liveDb, `${instance.dataDir}/nextcloud.log`, `${instance.dataDir}/updater.log`, `${instance.dataDir}/updater-${instance.instanceId}`]);
+  return {
+    code: treeHashExcept(new Set([instance.dataDir]), instance.root),
+    files: treeHashExcept(noise, instance.dataDir),
+    config: readFileSync(instance.configPath, 'utf8'),
+    rows: await instance.dumpDatabase(),
+  };
+}
+
+async function status(bed: Bed) {
+  const result = await bed.instance.occ(['status', '--output=json']);
+  return JSON.parse(result.stdout) as { version: string; maintenance: boolean; needsDbUpgrade: boolean };
+}
+
+function reloads(bed: Bed): number {
+  const log = join(bed.work, 'reload.log');
+  return existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n').length : 0;
+}
+
+const DATABASES: DbType[] = FULL_TIER ? ['sqlite3', 'mysql', 'pgsql'] : ['sqlite3', 'mysql'];
+const STRATEGIES = ['archive', 'updater'] as const;
+
+describe('ncupd now: the update transaction', function () {
+  this.timeout(600_000);
+
+  for (const db of DATABASES) {
+    for (const strategy of STRATEGIES) {
+      for (const dataOutside of FULL_TIER ? [false, true] : [db === 'mysql']) {
+        it(`updates on ${db} with the ${strategy} strategy, data ${dataOutside ? 'outside' : 'inside'} the root`, async () => {
+          const bed = await makeBed({ db, strategy, dataOutside });
+          try {
+            const before = await stateOf(bed);
+            const entriesBefore = readdirSync(bed.instance.root).sort();
+            const result = await bed.now(['--json']);
+            assert.equal(result.exitCode, 0, result.stdout + result.stderr);
+            const summary = parseJson<RunSummary>(result.stdout);
+            assert.equal(summary.result, 'updated', summary.message);
+            assert.ok(summary.windowMs !== undefined && summary.windowMs > 0, 'the window was measured');
+            const after = await status(bed);
+            assert.equal(after.version, '33.0.6.1');
+            assert.equal(after.maintenance, false);
+            assert.equal(after.needsDbUpgrade, false);
+            const state = await stateOf(bed);
+            assert.equal(state.files, before.files, 'every user file unchanged');
+            assert.deepEqual(state.rows.filecache, before.rows.filecache, 'every user row unchanged');
+            assert.deepEqual(state.rows.users, before.rows.users);
+            assert.deepEqual(state.rows.notifications, before.rows.notifications);
+            assert.deepEqual(readdirSync(bed.instance.root).sort(), entriesBefore, 'nothing ncupd creates is left in the root');
+            const work = join(dirname(bed.instance.root), '.ncupd-cloud');
+            const peek = await host.run({ file: 'ls', args: [work], user: bed.instance.webUser, reject: false });
+            assert.notEqual(peek.exitCode, 0, 'the old tree is not readable by the web server user');
+            assert.ok(reloads(bed) >= 1, 'the reload hook ran after the swap');
+          } finally {
+            await bed.close();
+          }
+        });
+      }
+    }
+  }
+
+  const faults = [
+    { what: 'a failing migration', faults: ['failing-migration'] as const, stage: 'upgrade', code: 'NCUPD_UPGRADE_FAILED' },
+    { what: 'a failing integrity check', faults: ['broken-integrity'] as const, stage: 'checks', code: 'NCUPD_CHECK_FAILED' },
+    { what: 'status.php answering 500', faults: ['status-500'] as const, stage: 'checks', code: 'NCUPD_CHECK_FAILED' },
+    { what: 'a final probe failing after maintenance is off', faults: ['broken-login-page'] as const, stage: 'final-probe', code: 'NCUPD_FINAL_PROBE_FAILED' },
+  ];
+  const rollbackMatrix = FULL_TIER
+    ? DATABASES.flatMap((db) => STRATEGIES.flatMap((strategy) => faults.map((fault) => ({ db, strategy, fault }))))
+    : [...faults.map((fault) => ({ db: 'sqlite3' as DbType, strategy: 'archive' as const, fault })),
+      { db: 'mysql' as DbType, strategy: 'archive' as const, fault: faults[0]! }, { db: 'sqlite3' as DbType, strategy: 'updater' as const, fault: faults[0]! }];
+  for (const { db, strategy, fault } of rollbackMatrix) {
+    it(`rolls back ${fault.what} on ${db} (${strategy}): code, config, rows and files exactly as before`, async () => {
+      const bed = await makeBed({ db, strategy, faults: [...fault.faults] });
+      try {
+        const before = await stateOf(bed);
+        const result = await bed.now(['--json']);
+        const summary = parseJson<RunSummary>(result.stdout);
+        assert.equal(summary.result, 'rolled-back', JSON.stringify(summary));
+        assert.equal(result.exitCode, 7);
+        assert.equal(summary.failedStage, fault.stage);
+        assert.equal(summary.errorCode, fault.code);
+        const after = await stateOf(bed);
+        assert.equal(after.code, before.code, 'code tree hash equal');
+        assert.equal(after.config, before.config, 'config.php equal');
+        assert.deepEqual(after.rows, before.rows, 'every database row equal');
+        assert.equal(after.files, before.files, 'every user file equal');
+        const now = await status(bed);
+        assert.equal(now.maintenance, false);
+        assert.equal(now.version, '33.0.5.1');
+        if (strategy === 'archive') assert.ok(reloads(bed) >= 2, 'the reload hook ran after the swap and after the swap back');
+      } finally {
+        await bed.close();
+      }
+    });
+  }
+
+  it('stops before the window with --dry-run, changing nothing', async () => {
+    const bed = await makeBed();
+    try {
+      const before = await stateOf(bed);
+      const result = await bed.now(['--dry-run']);
+      assert.equal(result.exitCode, 0, result.stderr);
+      assert.match(result.stdout, /dry run: stopped before the maintenance window/);
+      assert.match(result.stdout, /✔ preflight/);
+      assert.doesNotMatch(result.stdout, /maintenance-on/);
+      assert.deepEqual(await stateOf(bed), before);
+    } finally {
+      await bed.close();
+    }
+  });
+
+  it('records one summary line per run in the history', async () => {
+    const bed = await makeBed();
+    try {
+      await bed.now();
+      const history = await (await import('../../helpers/run-ncupd.js')).runNcupd(['history', '--config', join(bed.work, 'config.yaml')]);
+      assert.match(history.stdout, /cloud: updated 33\.0\.5\.1 -> 33\.0\.6\.1 window=\d+\.\d+s .*tx=\d{8}T\d{6}Z-[0-9a-f]{6}/);
+    } finally {
+      await bed.close();
+    }
+  });
+});
