@@ -65,10 +65,11 @@ withInstanceOptions(config.command('check').description('validate the configurat
 program
   .command('demo')
   .description('run a self-contained demonstration against a sandbox Nextcloud (no real instance is touched)')
-  .action(() => {
-    console.log('ncupd demo: the sandbox run arrives with the update transaction (issue 4).');
-    console.log('It will create a fixture Nextcloud instance, start an update server double that offers');
-    console.log('a good release and then a broken one, and show one update that succeeds and one that is rolled back.');
+  .option('--keep', 'keep the sandbox afterwards')
+  .action(async (options: { keep?: boolean }) => {
+    // The demo is built from the test bed (fixture Nextcloud, release builder, update server double).
+    const demo = (await import(new URL('../../test/demo/run-demo.js', import.meta.url).href)) as { runDemo(o: { keep?: boolean }): Promise<number> };
+    await run(() => demo.runDemo(options), {});
   });
 
 await program.parseAsync(process.argv);
