@@ -5,6 +5,7 @@ import type { RunSummary } from '../engine/journal-types.js';
 export function progressLine(event: ProgressEvent): string | undefined {
   switch (event.type) {
     case 'stage-start':
+    case 'download':
       return undefined;
     case 'stage-end':
       return `  ${event.status === 'done' ? '✔' : event.status === 'failed' ? '✘' : '-'} ${event.stage.padEnd(16)} ${String(event.ms).padStart(7)} ms${event.detail ? `  ${event.detail.split('\n')[0]}` : ''}`;

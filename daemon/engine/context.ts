@@ -14,6 +14,7 @@ export type ProgressEvent =
   | { readonly type: 'stage-start'; readonly stage: string }
   | { readonly type: 'stage-end'; readonly stage: string; readonly status: 'done' | 'failed' | 'skipped'; readonly ms: number; readonly detail?: string }
   | { readonly type: 'note'; readonly message: string }
+  | { readonly type: 'download'; readonly received: number; readonly total: number | undefined; readonly url: string }
   | { readonly type: 'rollback'; readonly step: string; readonly status: 'start' | 'done' | 'failed'; readonly detail?: string };
 
 /** What the stages learn and leave for later stages; filled as the run goes. */

@@ -38,8 +38,9 @@ export async function runUpdate(options: UpdateOptions): Promise<RunSummary> {
   const emit = options.emit ?? (() => undefined);
   const lock = await acquireLock(config.stateDir, instance.name, { txid, command: options.dryRun ? 'ncupd now --dry-run' : 'ncupd now' });
   if (lock.tookOverFrom) emit({ type: 'note', message: `took over the stale lock of pid ${lock.tookOverFrom.pid} (transaction ${lock.tookOverFrom.txid})` });
-  const journal = await openJournal(config.stateDir, instance.name, txid);
+  let journal: Awaited<ReturnType<typeof openJournal>> | undefined;
   try {
+    journal = await openJournal(config.stateDir, instance.name, txid);
     const ctx: RunContext = {
       txid, host, config, instance, strategy, journal, undo: new UndoStack(), signal: options.signal ?? new AbortController().signal,
       dryRun: options.dryRun ?? false, secrets: [], emit, state: {}, sysroot: options.sysroot,
@@ -55,7 +56,7 @@ export async function runUpdate(options: UpdateOptions): Promise<RunSummary> {
     await appendHistory(config.stateDir, summary);
     return summary;
   } finally {
-    await journal.close();
+    await journal?.close();
     await lock.release();
   }
 }

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import type { InstanceConfig } from '../config/schema.js';
 import { NcupdError } from '../errors/ncupd-error.js';
 import type { Host } from '../hosts/host.js';
-import { readZipDirectory, ZipFormatError } from '../../integrity/archive/zip-directory.js';
+import { readZipDirectory } from '../../integrity/archive/zip-directory.js';
+import { ZipFormatError, ZipStructureError } from '../../integrity/archive/zip-io.js';
 import { checkEntries, DEFAULT_LIMITS } from '../../integrity/archive/entry-safety.js';
 import { loadTrustRoot } from '../../integrity/trust/trust-certificate.js';
 import { verifiers } from '../../integrity/verifiers/registry.js';
@@ -24,6 +25,9 @@ export interface VerifiedArchive {
   readonly checks: readonly VerificationResult[];
   readonly entries: number;
   readonly expandedBytes: number;
+  /** Largest declared entry and regular-file count: extraction is bounded by them (integrity/archive/bounded-extract). */
+  readonly largestEntry: number;
+  readonly files: number;
 }
 
 export interface FetchOptions {
@@ -130,7 +134,9 @@ export async function fetchVerifiedRelease(offer: ReleaseOffer, options: FetchOp
       entries = readZipDirectory(archive.path);
     } catch (cause) {
       if (!(cause instanceof ZipFormatError)) throw cause;
-      throw new NcupdError('NCUPD_ARCHIVE_CORRUPT', { detail: `${fileName}: ${cause.message}`, instance: instance.name, stage: 'verify', cause });
+      // Hidden or inconsistent structure is hostility, not damage: refuse it as unsafe.
+      const code = cause instanceof ZipStructureError ? 'NCUPD_ARCHIVE_UNSAFE' : 'NCUPD_ARCHIVE_CORRUPT';
+      throw new NcupdError(code, { detail: `${fileName}: ${cause.message}`, instance: instance.name, stage: 'verify', cause });
     }
     const verdict = checkEntries(entries, { ...DEFAULT_LIMITS, maxExpandedBytes: instance.download.maxExpandedBytes });
     if ('problem' in verdict) throw new NcupdError('NCUPD_ARCHIVE_UNSAFE', { detail: `${fileName}: ${verdict.problem}`, instance: instance.name, stage: 'verify' });
@@ -138,7 +144,7 @@ export async function fetchVerifiedRelease(offer: ReleaseOffer, options: FetchOp
     mkdirSync(join(options.cacheDir, 'index'), { recursive: true, mode: 0o700 });
     const entry: CacheIndex = { sha512: archive.sha512, signature: offer.signature, sourceUrl: archive.url, size: archive.size };
     writeFileSync(indexPath, JSON.stringify(entry), { mode: 0o600 });
-    verified = { path: archive.path, fileName, sha512: archive.sha512, size: archive.size, sourceUrl: archive.url, fromCache, checks, entries: verdict.entries, expandedBytes: verdict.expandedBytes };
+    verified = { path: archive.path, fileName, sha512: archive.sha512, size: archive.size, sourceUrl: archive.url, fromCache, checks, entries: verdict.entries, expandedBytes: verdict.expandedBytes, largestEntry: verdict.largestEntry, files: verdict.files };
   } catch (error) {
     rmSync(join(options.cacheDir, 'archives', archive.sha512), { recursive: true, force: true });
     rmSync(indexPath, { force: true });

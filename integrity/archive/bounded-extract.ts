@@ -21,15 +21,16 @@ function operand(path: string): string {
   return path.startsWith('-') ? `./${path}` : path;
 }
 
-interface Listing { files: number; bytes: number; folders: number; others: string[]; largest: number }
+interface Listing { files: number; bytes: number; folders: number; others: string[]; largest: number; failure?: string }
 
 async function list(host: Host, dir: string, signal: AbortSignal | undefined): Promise<Listing> {
   // NUL-separated, names only for what should not be there: entry names may hold newlines.
   const found = await host.run({
     file: 'find', args: [operand(dir), '-mindepth', '1', '(', '-type', 'f', '-printf', 'f %s\\0', ')', '-o', '(', '-type', 'd', '-printf', 'd\\0', ')', '-o', '-printf', '%y %P\\0'],
-    timeoutMs: 600_000, signal,
+    timeoutMs: 600_000, signal, reject: false,
   });
   const listing: Listing = { files: 0, bytes: 0, folders: 0, others: [], largest: 0 };
+  if (found.exitCode !== 0) listing.failure = `find exited ${found.exitCode ?? found.signal ?? '?'}: ${found.stderr.trim().slice(-300)}`;
   for (const record of found.stdout.split('\0')) {
     if (record.startsWith('f ')) {
       const bytes = Number(record.slice(2));
@@ -70,6 +71,7 @@ export async function extractVerifiedZip(host: Host, zipPath: string, destDir: s
     const how = unzip.timedOut ? 'timed out' : `exited ${unzip.exitCode ?? unzip.signal ?? '?'}`;
     throw new NcupdError('NCUPD_STAGING_FAILED', { detail: `unzip ${how}: ${unzip.stderr.trim().slice(-300)}` });
   }
+  if (found.failure !== undefined) throw new NcupdError('NCUPD_STAGING_FAILED', { detail: `cannot list what unzip extracted: ${found.failure}` });
   if (found.others.length > 0) throw unsafe(`extraction made ${found.others.length} entries that are neither files nor folders (${found.others.slice(0, 3).join(', ')})`);
   if (found.files !== expected.files || found.bytes !== expected.expandedBytes) {
     throw unsafe(`extraction made ${found.files} files of ${found.bytes} bytes in all; the archive declares ${expected.files} files of ${expected.expandedBytes} bytes`);

@@ -3,6 +3,7 @@ import type { RunContext } from '../../daemon/engine/context.js';
 import { NcupdError } from '../../daemon/errors/ncupd-error.js';
 import { exists, makePrivateDir, ownershipOf, rename, removeOwnTree, syncFilesystem } from '../../daemon/engine/host-fs.js';
 import { runReloadHook } from '../reload-hook.js';
+import { extractVerifiedZip } from '../../integrity/archive/bounded-extract.js';
 import type { UpdateStrategy } from '../strategy.js';
 import { mergeInstanceLines, planCarryOver } from './carry-over.js';
 
@@ -21,7 +22,7 @@ async function mergeLines(ctx: RunContext, kind: '.htaccess' | '.user.ini', live
 export const archiveStrategy = {
   id: 'archive',
   supportedHosts: ['local', 'ssh'],
-  needsTools: ['unzip', 'mv', 'chown', 'stat', 'sync'],
+  needsTools: ['unzip', 'prlimit', 'find', 'mv', 'chown', 'stat', 'sync'],
 
   async prepare(ctx) {
     const live = ctx.instance.path;
@@ -39,9 +40,9 @@ export const archiveStrategy = {
     await makePrivateDir(ctx.host, workDir);
     await makePrivateDir(ctx.host, txDir);
     await makePrivateDir(ctx.host, stagedParent);
-    // Entries were judged safe before (integrity/archive); unzip is the fastest correct extractor (design.md, "Archives").
-    const unzip = await ctx.host.run({ file: 'unzip', args: ['-q', '-o', archive.path, '-d', stagedParent], reject: false, timeoutMs: 1_800_000, signal: ctx.signal });
-    if (unzip.exitCode !== 0) throw new NcupdError('NCUPD_STAGING_FAILED', { stage: 'stage', instance: ctx.instance.name, detail: `unzip exited ${unzip.exitCode}: ${unzip.stderr.trim().slice(-300)}` });
+    // Entries were judged safe before (integrity/archive); unzip is the fastest correct extractor (design.md,
+    // "Archives"), run with a per-file size limit and a count afterwards so lying sizes cannot fill the disk.
+    await extractVerifiedZip(ctx.host, archive.path, stagedParent, { entries: archive.entries, expandedBytes: archive.expandedBytes, largestEntry: archive.largestEntry, files: archive.files }, ctx.signal);
     const staged = join(stagedParent, 'nextcloud');
     await mergeLines(ctx, '.htaccess', live, staged);
     await mergeLines(ctx, '.user.ini', live, staged);

@@ -41,8 +41,10 @@ export interface RawZipOptions {
   readonly declaredEntries?: number;
   /** Bytes between the central directory and the end record (or zip64 end record). */
   readonly afterCentral?: Buffer;
-  /** Bytes before the first local header; offsets are not shifted (unzip would shift them). */
+  /** Bytes before the first local header (a self-extractor's stub); offsets count them. */
   readonly prefix?: Buffer;
+  /** Offsets as if there were no prefix (`cat stub a.zip`): unzip then shifts every offset itself. */
+  readonly prefixUncounted?: boolean;
   /** A zip64 end record and locator, with the placeholders 0xffff / 0xffffffff in the classic end record. */
   readonly zip64End?: boolean;
   /**
@@ -160,7 +162,7 @@ export function writeRawZip(path: string, entries: readonly RawZipEntry[], optio
   const parts: Buffer[] = [prefix];
   const centrals: Buffer[] = [];
   const offsets: number[] = [];
-  let offset = prefix.length;
+  let offset = options.prefixUncounted ? 0 : prefix.length;
   for (const entry of entries) {
     const built = buildEntry(entry);
     const shared = entry.sharesLocalOf === undefined ? undefined : offsets[entry.sharesLocalOf];

@@ -3,6 +3,7 @@ import { runUpdate } from '../../engine/run-update.js';
 import type { RunSummary } from '../../engine/journal-types.js';
 import { resolveConfig, selectInstances, type GlobalOptions } from '../context.js';
 import { explain, progressLine, summaryLine } from '../progress.js';
+import { progressPrinter } from '../output.js';
 
 export interface NowOptions extends GlobalOptions {
   dryRun?: boolean;
@@ -16,11 +17,13 @@ export async function runNow(options: NowOptions): Promise<number> {
   const host = createLocalHost();
   const summaries: RunSummary[] = [];
   let exit = 0;
+  const bar = options.json ? undefined : progressPrinter(process.stderr);
   for (const instance of selectInstances(config, options.instance)) {
     if (!options.json) process.stdout.write(`${instance.name}: updating ${instance.path} (strategy ${instance.strategy}${options.dryRun ? ', dry run' : ''})\n`);
     const summary = await runUpdate({
       host, config, instance, dryRun: options.dryRun,
       emit: (event) => {
+        if (event.type === 'download') bar?.(event);
         const line = options.json ? undefined : progressLine(event);
         if (line) process.stdout.write(`${line}\n`);
       },

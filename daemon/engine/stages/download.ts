@@ -10,6 +10,7 @@ export const downloadStage: Stage = {
     if (!target) throw new Error('download: no target release');
     const archive = await fetchVerifiedRelease(target, {
       host: ctx.host, instance: ctx.instance, cacheDir: ctx.config.cacheDir, php: ctx.state.discovered?.php.version, signal: ctx.signal,
+      onProgress: (p) => ctx.emit({ type: 'download', received: p.received, total: p.total, url: p.url }),
     });
     ctx.state.archive = archive;
     return { kind: 'continue', detail: `${archive.fileName} ${archive.sha512.slice(0, 16)}... verified` };

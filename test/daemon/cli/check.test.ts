@@ -58,6 +58,22 @@ describe('ncupd check', function () {
     assert.deepEqual(fields.slice(9, 11), out.installed.php.split('.').slice(0, 2));
   });
 
+  it('gets the offers of the contract\'s worked examples A and B from fixture instances (real PHP 8.2; C needs PHP 8.1, see update-server-client.test)', async () => {
+    const contract = await startUpdateServer({ today: '2026-11-27' });
+    try {
+      const a = await runNcupd(['check', '--json', '--path', instance.root, '--web-user', instance.webUser, '--update-server', contract.url]);
+      const offerA = parseJson<CheckOutput>(a.stdout).offer as { version: string; versionString: string; eolDate: string } | null;
+      assert.deepEqual([offerA?.version, offerA?.versionString, offerA?.eolDate], ['33.0.8.2', '33.0.8', '2027-02-18']);
+      const latest = await createInstance({ release: await buildRelease({ version: '33.0.8', revision: 2 }) });
+      others.push(latest);
+      const b = parseJson<CheckOutput>((await runNcupd(['check', '--json', '--path', latest.root, '--web-user', latest.webUser, '--update-server', contract.url])).stdout);
+      assert.equal(b.offer?.version, '34.0.3.2');
+      assert.equal(b.decision, 'hold');
+    } finally {
+      await contract.close();
+    }
+  });
+
   it('applies a patch release', async () => {
     const out = parseJson<CheckOutput>((await check(instance)).stdout);
     assert.equal(out.decision, 'apply');

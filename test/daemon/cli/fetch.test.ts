@@ -110,7 +110,9 @@ describe('ncupd fetch', function () {
     assert.equal(good.exitCode, 0, good.stdout);
     assert.ok(parseJson<FetchOutput>(good.stdout).archive.checks.some((c) => c.verifier === 'openpgp' && c.outcome === 'passed'));
     rmSync(cacheDir(), { recursive: true, force: true });
-    assert.equal(refusal(await runNcupd(['fetch', '--json', '--config', config('28806A878AE423A28372792ED75899B9A724937A')])).code, 'NCUPD_PGP_KEY_MISMATCH');
+    const wrongKey = await runNcupd(['fetch', '--json', '--config', config('28806A878AE423A28372792ED75899B9A724937A')]);
+    assert.equal(wrongKey.exitCode, 2, 'a key file that does not hold the pinned fingerprint is a configuration error');
+    assert.equal(parseJson<{ error: { code: string } }>(wrongKey.stdout).error.code, 'NCUPD_PGP_KEY_MISMATCH');
   });
 
   const refusals: [string, () => Promise<string[]>, string][] = [

@@ -10,6 +10,9 @@ import { FULL_TIER } from '../../helpers/tier.js';
 import { parseJson } from '../../helpers/run-ncupd.js';
 import { treeHashExcept } from '../../helpers/tree-hash.js';
 import { makeBed, type Bed } from './transaction-bed.js';
+import { acquireLock } from '../../../daemon/engine/lock.js';
+import { privatePostgresServer } from '../../fixtures/harness/database-server.js';
+import { psql, startPrivatePostgres, superuserLogin } from '../../fixtures/harness/private-postgres.js';
 
 const host = createLocalHost();
 
@@ -70,6 +73,14 @@ describe('ncupd now: the update transaction', function () {
             const peek = await host.run({ file: 'ls', args: [work], user: bed.instance.webUser, reject: false });
             assert.notEqual(peek.exitCode, 0, 'the old tree is not readable by the web server user');
             assert.ok(reloads(bed) >= 1, 'the reload hook ran after the swap');
+            const snapshotDir = join(bed.work, 'state', 'snapshots', 'cloud', summary.txid);
+            const modes = await host.run({ file: 'find', args: [snapshotDir, '-printf', '%y %m %u %p\n'] });
+            for (const line of modes.stdout.trim().split('\n')) {
+              const [type, mode, owner] = line.split(' ');
+              assert.equal(owner, 'root', line);
+              if (type === 'd') assert.equal(mode, '700', line);
+              if (type === 'f' && line.includes('/database/')) assert.equal(mode, '600', line);
+            }
           } finally {
             await bed.close();
           }
@@ -113,6 +124,48 @@ describe('ncupd now: the update transaction', function () {
       }
     });
   }
+
+  it('refuses before any change when the database password is wrong (password authentication, not trust)', async () => {
+    const postgres = await startPrivatePostgres();
+    const bed = await makeBed({ db: 'pgsql', server: privatePostgresServer(postgres) });
+    try {
+      const before = await stateOf(bed);
+      await psql(superuserLogin(postgres), `ALTER ROLE ${bed.instance.database.user} PASSWORD 'changed-by-the-dba'`);
+      const result = await bed.now(['--json']);
+      const summary = parseJson<RunSummary>(result.stdout);
+      assert.equal(summary.result, 'failed', JSON.stringify(summary));
+      assert.ok(['NCUPD_INSTANCE_UNREADABLE', 'NCUPD_DATABASE_UNREACHABLE'].includes(summary.errorCode ?? ''), summary.errorCode);
+      assert.ok(!result.stdout.includes(bed.instance.database.password));
+      await psql(superuserLogin(postgres), `ALTER ROLE ${bed.instance.database.user} PASSWORD '${bed.instance.database.password}'`);
+      const after = await stateOf(bed);
+      assert.equal(after.code, before.code);
+      assert.equal(after.config, before.config);
+      assert.deepEqual(after.rows, before.rows);
+      assert.equal((await status(bed)).maintenance, false);
+    } finally {
+      await bed.close();
+      await postgres.destroy();
+    }
+  });
+
+  it('refuses a second transaction on the same instance, naming the running one', async () => {
+    const bed = await makeBed();
+    try {
+      const lock = await acquireLock(join(bed.work, 'state'), 'cloud', { txid: '20261127T000000Z-abcdef', command: 'ncupd now' });
+      try {
+        const result = await bed.now(['--json']);
+        assert.equal(result.exitCode, 1);
+        const error = parseJson<{ error: { code: string; message: string } }>(result.stdout).error;
+        assert.equal(error.code, 'NCUPD_LOCKED');
+        assert.match(error.message, /20261127T000000Z-abcdef/);
+        assert.match(error.message, new RegExp(`pid ${process.pid}`));
+      } finally {
+        await lock.release();
+      }
+    } finally {
+      await bed.close();
+    }
+  });
 
   it('stops before the window with --dry-run, changing nothing', async () => {
     const bed = await makeBed();

@@ -13,7 +13,8 @@ import { writeRawZip, type RawZipEntry } from '../../helpers/zip-writer.js';
 // A size in the directory is a claim: unzip writes what the data inflates to (finding e).
 describe('bounded zip extraction', () => {
   const host = createLocalHost();
-  const dir = mkdtempSync(join(tmpdir(), 'ncupd-extract-'));
+  let dir = '';
+  before(() => { dir = mkdtempSync(join(tmpdir(), 'ncupd-extract-')); });
   after(() => rmSync(dir, { recursive: true, force: true }));
   const base: RawZipEntry[] = [{ name: 'nextcloud/' }, { name: 'nextcloud/index.php', data: '<?php\n' }];
   let count = 0;

@@ -20,7 +20,8 @@ function unicodePath(name: string, stored: string): Buffer {
 
 // Hostile archives are judged from the central directory before anything is written (issue 3).
 describe('archive safety', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'ncupd-zips-'));
+  let dir = '';
+  before(() => { dir = mkdtempSync(join(tmpdir(), 'ncupd-zips-')); });
   after(() => rmSync(dir, { recursive: true, force: true }));
   const base: RawZipEntry[] = [{ name: 'nextcloud/' }, { name: 'nextcloud/index.php', data: '<?php\n' }];
   const judge = (name: string, entries: RawZipEntry[]) => {
