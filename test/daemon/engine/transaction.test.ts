@@ -1,7 +1,7 @@
 // `ncupd now` end to end (issue 4): real php running the fixture, real databases, real archives,
 // real unzip, real rename swaps. Fake: the internet (update server and mirror are loopback).
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { RunSummary } from '../../../daemon/engine/journal-types.js';
 import { createLocalHost } from '../../../daemon/hosts/local/index.js';
@@ -74,13 +74,16 @@ describe('ncupd now: the update transaction', function () {
             assert.notEqual(peek.exitCode, 0, 'the old tree is not readable by the web server user');
             assert.ok(reloads(bed) >= 1, 'the reload hook ran after the swap');
             const snapshotDir = join(bed.work, 'state', 'snapshots', 'cloud', summary.txid);
-            const modes = await host.run({ file: 'find', args: [snapshotDir, '-printf', '%y %m %u %p\n'] });
+            // Root only: the snapshot folder is root 0700 and the dump 0600; the config copy keeps the instance's
+            // owner and modes (so a restore is exact) but sits behind that folder.
+            const modes = await host.run({ file: 'find', args: [snapshotDir, '-printf', '%y %m %u %P\\n'] });
             for (const line of modes.stdout.trim().split('\n')) {
-              const [type, mode, owner] = line.split(' ');
-              assert.equal(owner, 'root', line);
-              if (type === 'd') assert.equal(mode, '700', line);
-              if (type === 'f' && line.includes('/database/')) assert.equal(mode, '600', line);
+              const [type, mode, owner, path = ''] = line.split(' ');
+              if (path === '' || path === 'database') assert.deepEqual([type, mode, owner], ['d', '700', 'root'], line);
+              if (path.startsWith('database/')) assert.deepEqual([mode, owner], ['600', 'root'], line);
             }
+            const peekConfig = await host.run({ file: 'cat', args: [join(snapshotDir, 'config', 'config.php')], user: bed.instance.webUser, reject: false });
+            assert.notEqual(peekConfig.exitCode, 0, 'the web user cannot read the config snapshot');
           } finally {
             await bed.close();
           }
@@ -162,6 +165,21 @@ describe('ncupd now: the update transaction', function () {
       } finally {
         await lock.release();
       }
+    } finally {
+      await bed.close();
+    }
+  });
+
+  it('falls back to the archive strategy when the installed updater has no --url', async () => {
+    const bed = await makeBed({ strategy: 'updater' });
+    try {
+      // An updater from before --url existed (contract 4.2): it could only download unverified bytes itself.
+      const phar = join(bed.instance.root, 'updater', 'updater.phar');
+      writeFileSync(phar, readFileSync(phar, 'utf8').replace(/--url\b/g, '--uri').replace(/'url'/g, "'uri'"));
+      const result = await bed.now();
+      assert.equal(result.exitCode, 0, result.stdout);
+      assert.match(result.stdout, /the installed updater has no --url option: using the archive strategy instead/);
+      assert.equal((await status(bed)).version, '33.0.6.1');
     } finally {
       await bed.close();
     }
