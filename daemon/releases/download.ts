@@ -1,8 +1,8 @@
 import { createHash, type Hash } from 'node:crypto';
-import { createReadStream, createWriteStream, existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { Readable, Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { open } from 'node:fs/promises';
+import { Readable } from 'node:stream';
 import { NcupdError } from '../errors/ncupd-error.js';
 import { isSafeArchiveName } from './offer.js';
 
@@ -76,19 +76,24 @@ async function attempt(url: string, part: string, options: DownloadOptions): Pro
     }
     if (!response.body) throw new Error('empty response body');
     let received = offset;
-    // One pass: count, bound and hash each chunk on its way to the file; pipeline surfaces disk errors (ENOSPC).
-    const meter = new Transform({
-      transform(chunk: Buffer, _encoding, done) {
-        received += chunk.length;
-        if (received > options.maxBytes) return done(tooLarge(`${url} sent more than download.maxBytes (${options.maxBytes})`));
-        hash.update(chunk);
+    // One pass: each chunk is bounded, hashed and written (awaited) before the next is read, so every
+    // hashed byte is on disk when a connection breaks, and disk errors (ENOSPC) surface here.
+    const file = await open(part, offset > 0 ? 'a' : 'w', 0o600);
+    try {
+      for await (const chunk of Readable.fromWeb(response.body as import('node:stream/web').ReadableStream<Uint8Array>)) {
+        const bytes = chunk as Buffer;
+        received += bytes.length;
+        if (received > options.maxBytes) throw tooLarge(`${url} sent more than download.maxBytes (${options.maxBytes})`);
+        hash.update(bytes);
+        await file.write(bytes);
         clearTimeout(timer);
         timer = setTimeout(() => stall.abort(), options.stallTimeoutMs);
         options.onProgress?.({ url, received, total });
-        done(null, chunk);
-      },
-    });
-    await pipeline(Readable.fromWeb(response.body as import('node:stream/web').ReadableStream<Uint8Array>), meter, createWriteStream(part, { flags: offset > 0 ? 'a' : 'w', mode: 0o600 }));
+      }
+      await file.sync();
+    } finally {
+      await file.close();
+    }
     if (total !== undefined && received !== total) throw new Error(`connection closed after ${received} of ${total} bytes`);
     return { size: received, sha512: hash.digest('hex') };
   } catch (error) {
@@ -137,8 +142,9 @@ export async function downloadArchive(options: DownloadOptions): Promise<Downloa
         const message = (error as Error).message;
         const cause = (error as { cause?: { code?: string } }).cause?.code;
         failures.push(`${url}: ${cause ?? message}`);
-        // A broken connection leaves a partial file: one more try on the same mirror resumes it.
-        if (!(existsSync(part) && statSync(part).size > 0 && /closed|terminated|stalled|other side closed/i.test(message))) break;
+        // A broken connection: one more try on the same mirror, resuming whatever reached the disk
+        // (possibly nothing, when the cut came before the first write was flushed).
+        if (!/closed|terminated|stalled|ECONNRESET|socket/i.test(`${message} ${cause ?? ''}`)) break;
       }
     }
   }
