@@ -4,6 +4,7 @@ import { NcupdError } from '../errors/ncupd-error.js';
 import { parseDbHost, type DbEndpoint } from './dbhost.js';
 import { classifyInstall, installMarkers, type InstallTypeVerdict } from './install-type.js';
 import { parseOccJson } from './occ-json.js';
+import { occ } from '../engine/occ.js';
 import { PHP_PROBE, PROBE_KEYS } from './php-probe.js';
 import { parsePhpBounds, type PhpBounds } from './version-check.js';
 
@@ -107,8 +108,8 @@ async function owningPackage(host: Host, file: string, adminDir: string | undefi
   return result.stdout.split(':')[0]?.trim() || undefined;
 }
 
-async function runOcc(host: Host, instance: InstanceConfig, args: string[], signal?: AbortSignal) {
-  return host.run({ file: instance.php, args: [`${instance.path}/occ`, ...args], cwd: instance.path, user: instance.webUser, reject: false, timeoutMs: 120_000, signal });
+function runOcc(host: Host, instance: InstanceConfig, args: string[], signal?: AbortSignal) {
+  return occ(host, instance, args, { timeoutMs: 120_000, signal });
 }
 
 function occFailed(instance: InstanceConfig, what: string, result: { exitCode: number | undefined; signal: string | undefined }): NcupdError {

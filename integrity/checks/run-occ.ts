@@ -1,5 +1,6 @@
 import type { CommandResult } from '../../daemon/hosts/host.js';
 import type { CheckContext } from './check.js';
+import { occ } from '../../daemon/engine/occ.js';
 
 /** Where occ runs: a check's context, or the same three things from a stage. */
 export type OccTarget = Pick<CheckContext, 'host' | 'instance' | 'signal'>;
@@ -9,16 +10,7 @@ export type OccTarget = Pick<CheckContext, 'host' | 'instance' | 'signal'>;
  * turns a non-zero exit into its own outcome. The run's signal (the runner's deadline) stops it.
  */
 export function runOcc(target: OccTarget, args: readonly string[], timeoutMs: number): Promise<CommandResult> {
-  const { host, instance, signal } = target;
-  return host.run({
-    file: instance.php,
-    args: [`${instance.path}/occ`, ...args],
-    cwd: instance.path,
-    user: instance.webUser,
-    reject: false,
-    timeoutMs,
-    signal,
-  });
+  return occ(target.host, target.instance, args, { timeoutMs, signal: target.signal });
 }
 
 /** "exit 1: <last lines>" or "timed out after 3 s": the reason first, then what the program said. */
