@@ -17,11 +17,25 @@ export async function runNow(options: NowOptions): Promise<number> {
   const host = createLocalHost();
   const summaries: RunSummary[] = [];
   let exit = 0;
+  // Ctrl-C or SIGTERM must not leave a half-updated instance: the run is cancelled, which fails the
+  // current stage and rolls back; a second signal is refused while the rollback runs.
+  const cancel = new AbortController();
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (cancel.signal.aborted) {
+      process.stderr.write(`${signal}: a rollback is running; it finishes by itself, stopping now would leave the instance half-updated\n`);
+      return;
+    }
+    process.stderr.write(`${signal}: cancelling the run; everything done so far is rolled back\n`);
+    cancel.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   const bar = options.json ? undefined : progressPrinter(process.stderr);
   for (const instance of selectInstances(config, options.instance)) {
+    if (cancel.signal.aborted) break;
     if (!options.json) process.stdout.write(`${instance.name}: updating ${instance.path} (strategy ${instance.strategy}${options.dryRun ? ', dry run' : ''})\n`);
     const summary = await runUpdate({
-      host, config, instance, dryRun: options.dryRun,
+      host, config, instance, dryRun: options.dryRun, signal: cancel.signal,
       emit: (event) => {
         if (event.type === 'download') bar?.(event);
         const line = options.json ? undefined : progressLine(event);
@@ -32,6 +46,8 @@ export async function runNow(options: NowOptions): Promise<number> {
     exit = Math.max(exit, EXIT[summary.result]);
     if (!options.json) process.stdout.write([summaryLine(summary), ...explain(summary)].join('\n') + '\n');
   }
+  process.off('SIGINT', onSignal);
+  process.off('SIGTERM', onSignal);
   if (options.json) process.stdout.write(JSON.stringify(summaries.length === 1 ? summaries[0] : summaries) + '\n');
   return exit;
 }

@@ -10,6 +10,7 @@ import { FULL_TIER } from '../../helpers/tier.js';
 import { parseJson } from '../../helpers/run-ncupd.js';
 import { treeHashExcept } from '../../helpers/tree-hash.js';
 import { makeBed, type Bed } from './transaction-bed.js';
+import { REPO_ROOT } from '../../helpers/repo.js';
 import { acquireLock } from '../../../daemon/engine/lock.js';
 import { privatePostgresServer } from '../../fixtures/harness/database-server.js';
 import { psql, startPrivatePostgres, superuserLogin } from '../../fixtures/harness/private-postgres.js';
@@ -180,6 +181,33 @@ describe('ncupd now: the update transaction', function () {
       assert.equal(result.exitCode, 0, result.stdout);
       assert.match(result.stdout, /the installed updater has no --url option: using the archive strategy instead/);
       assert.equal((await status(bed)).version, '33.0.6.1');
+    } finally {
+      await bed.close();
+    }
+  });
+
+  it('rolls back when SIGTERM arrives in the window (a hanging occ upgrade), within a bounded time', async () => {
+    const bed = await makeBed({ faults: ['hanging-upgrade'], instance: { config: { 'fixture.upgrade.hang.seconds': 120 } } });
+    try {
+      const before = await stateOf(bed);
+      const run = host.start({ file: process.execPath, args: [join(REPO_ROOT, 'dist', 'daemon', 'cli', 'main.js'), 'now', '--json', '--config', join(bed.work, 'config.yaml')] });
+      // Wait until occ upgrade hangs: the migration has changed rows and sleeps.
+      const deadline = Date.now() + 120_000;
+      while (Date.now() < deadline) {
+        const rows = (await bed.instance.dumpDatabase().catch(() => undefined))?.appconfig;
+        if (rows?.some((r) => r.configkey === 'last_migration' && r.configvalue === '33.0.6')) break;
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+      const stopped = Date.now();
+      const result = await run.stop(90_000);
+      assert.ok(Date.now() - stopped < 60_000, `ended ${Date.now() - stopped} ms after SIGTERM`);
+      const summary = parseJson<RunSummary>(result.stdout);
+      assert.equal(summary.result, 'rolled-back', result.stdout + result.stderr);
+      assert.equal(summary.failedStage, 'upgrade');
+      const after = await stateOf(bed);
+      assert.equal(after.code, before.code);
+      assert.deepEqual(after.rows, before.rows);
+      assert.equal((await status(bed)).maintenance, false);
     } finally {
       await bed.close();
     }
