@@ -31,6 +31,10 @@ export interface DiscoveredInstance {
   readonly installedVersion: string;
   readonly installed: boolean;
   readonly maintenance: boolean;
+  /** config_is_read_only: maintenance:mode and occ upgrade cannot write config.php. */
+  readonly configReadOnly: boolean;
+  /** Where the official updater keeps .step, downloads and backups: `<updatedirectory or datadirectory>/updater-<instanceid>`. */
+  readonly updaterDir: string;
   readonly instanceId: string;
   readonly dataDirectory: string;
   readonly dbType: string;
@@ -167,6 +171,8 @@ export async function discoverInstance(host: Host, instance: InstanceConfig, opt
     name: instance.name, root: instance.path, webUser: instance.webUser, phpBinary: instance.php, php: p.php,
     code: { version: codeVersion, versionString: code.versionString ?? '', channel: code.channel ?? '', build: code.build ?? '', vendor: code.vendor ?? '' },
     installedVersion: str(c.version), installed, maintenance: c.maintenance === true, instanceId: str(c.instanceid),
+    configReadOnly: c.config_is_read_only === true,
+    updaterDir: `${(str(c.updatedirectory) || str(c.datadirectory, `${instance.path}/data`)).replace(/\/+$/, '')}/updater-${str(c.instanceid)}`,
     dataDirectory: str(c.datadirectory, `${instance.path}/data`), dbType: str(c.dbtype, 'sqlite3') === 'sqlite' ? 'sqlite3' : str(c.dbtype, 'sqlite3'),
     db: parseDbHost(str(c.dbhost, 'localhost')), dbName: str(c.dbname, 'owncloud'), hasDbPassword: p.hasDbPassword,
     channel: instance.channel ?? (str(c['updater.release.channel']) || code.channel || 'stable'),

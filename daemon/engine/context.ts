@@ -40,6 +40,10 @@ export interface RunState {
   committed?: boolean;
   /** The target's internal version (4 parts). */
   targetVersion?: string;
+  /** Staged-tree paths that hold entries moved from the live tree (never deleted with the staged tree). */
+  carried?: string[];
+  /** The updater strategy's hard-link code snapshot is complete (only then is it restored). */
+  codeSnapshotComplete?: boolean;
   /** The updater strategy found no `--url` and uses the archive strategy instead. */
   updaterFallback?: boolean;
 }

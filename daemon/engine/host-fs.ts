@@ -10,13 +10,13 @@ export async function isDirectory(host: Host, path: string): Promise<boolean> {
   return (await host.run({ file: 'test', args: ['-d', path], reject: false })).exitCode === 0;
 }
 
-/** rename(2): atomic on one filesystem; `-T` so a directory is never moved *into* an existing one. */
+/**
+ * rename(2) and nothing else: atomic on one filesystem, an error (EXDEV) across mounts. `mv` would
+ * silently copy and delete across a bind mount, and coreutils 9.1 has no --no-copy; perl's rename
+ * is the bare system call, and perl-base is essential on Debian and Ubuntu.
+ */
 export async function rename(host: Host, from: string, to: string): Promise<void> {
-  await host.run({ file: 'mv', args: ['-T', '--no-copy', from, to] }).catch(async (error: unknown) => {
-    // Older coreutils lack --no-copy; mv without it still renames within a filesystem.
-    const retry = await host.run({ file: 'mv', args: ['-T', from, to], reject: false });
-    if (retry.exitCode !== 0) throw error;
-  });
+  await host.run({ file: 'perl', args: ['-e', 'rename($ARGV[0], $ARGV[1]) or die "rename $ARGV[0] -> $ARGV[1]: $!\n"', '--', from, to] });
 }
 
 /** A root-only folder (0700): nothing in it is readable by the web server. */

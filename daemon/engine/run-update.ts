@@ -4,7 +4,7 @@ import type { Host } from '../hosts/host.js';
 import { strategies } from '../../strategies/registry.js';
 import type { ProgressEvent, RunContext } from './context.js';
 import { appendHistory } from './history.js';
-import { openJournal } from './journal.js';
+import { listUnfinishedTransactions, openJournal } from './journal.js';
 import type { RunSummary } from './journal-types.js';
 import { acquireLock } from './lock.js';
 import { pruneByRetention, tidyWorkArea } from './retention.js';
@@ -40,6 +40,14 @@ export async function runUpdate(options: UpdateOptions): Promise<RunSummary> {
   if (lock.tookOverFrom) emit({ type: 'note', message: `took over the stale lock of pid ${lock.tookOverFrom.pid} (transaction ${lock.tookOverFrom.txid})` });
   let journal: Awaited<ReturnType<typeof openJournal>> | undefined;
   try {
+    // A transaction a crash interrupted must be finished or undone before another starts (issue 5):
+    // a fresh run would snapshot a half-updated instance and retention could delete the way back.
+    const unfinished = await listUnfinishedTransactions(config.stateDir, instance.name);
+    if (unfinished.length > 0) {
+      const last = unfinished[unfinished.length - 1]!;
+      throw new NcupdError('NCUPD_UNFINISHED_TRANSACTION', { instance: instance.name, stage: 'discover',
+        detail: `transaction ${last.txid} did not finish (a crash or a kill?): its journal is ${last.path}` });
+    }
     journal = await openJournal(config.stateDir, instance.name, txid);
     const ctx: RunContext = {
       txid, host, config, instance, strategy, journal, undo: new UndoStack(), signal: options.signal ?? new AbortController().signal,
@@ -47,9 +55,14 @@ export async function runUpdate(options: UpdateOptions): Promise<RunSummary> {
     };
     const outcome = await runStages(ctx, STAGES);
     if (outcome.result === 'updated') {
-      await tidyWorkArea(ctx);
-      const pruned = await pruneByRetention(ctx);
-      if (pruned.length > 0) emit({ type: 'note', message: `retention: removed ${pruned.length} old snapshot(s) and code tree(s)` });
+      // Tidying is not part of the transaction: a failure here only warns.
+      try {
+        await tidyWorkArea(ctx);
+        const pruned = await pruneByRetention(ctx);
+        if (pruned.length > 0) emit({ type: 'note', message: `retention: removed ${pruned.length} old snapshot(s) and code tree(s)` });
+      } catch (error) {
+        emit({ type: 'note', message: `retention skipped: ${error instanceof Error ? error.message : String(error)}` });
+      }
     }
     const summary: RunSummary = { txid, instance: instance.name, startedAt, endedAt: new Date().toISOString(), ...outcome };
     await journal.append({ type: 'end', data: { result: summary.result } });

@@ -40,14 +40,15 @@ export class UndoStack {
       const step = this.#steps[i]!;
       if (Boolean(step.last) !== onlyLast) continue;
       this.#steps.splice(i, 1);
-      await before(step);
+      await before(step).catch(() => undefined);
       try {
         await step.run();
-        await after(step);
       } catch (error) {
         failures.push({ step: step.name, error });
-        await after(step, error);
+        await after(step, error).catch(() => undefined);
+        continue;
       }
+      await after(step).catch(() => undefined);
     }
     return failures;
   }

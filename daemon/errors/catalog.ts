@@ -234,6 +234,11 @@ export const errorCatalog = {
     hint: 'The run was rolled back; the updater\'s own message is quoted. `.step` leftovers are removed by ncupd when it rolls back.',
     retryable: false,
   },
+  NCUPD_UNFINISHED_TRANSACTION: {
+    message: 'An earlier transaction on this instance did not finish.',
+    hint: 'Read its journal (named in the message) and docs/admin-guide.md, "When a rollback fails"; put the instance back by hand, then move the journal aside. Automatic recovery (`ncupd recover`) is being built.',
+    retryable: false,
+  },
   NCUPD_USAGE: {
     message: 'The command line is not valid.',
     hint: 'Run `ncupd --help` for the commands and options.',

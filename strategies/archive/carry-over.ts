@@ -12,6 +12,8 @@ export interface CarryMove {
   /** Path relative to the install root. */
   readonly relative: string;
   readonly why: string;
+  /** Copy instead of rename: apps the upgrade may change in place stay intact in the old tree. */
+  readonly copy?: boolean;
 }
 
 export interface CarryPlan {
@@ -31,15 +33,15 @@ export async function planCarryOver(host: Host, live: string, staged: string, da
   const dataRelative = inside(dataDirectory.replace(/\/+$/, ''));
   if (dataRelative && !dataRelative.includes('/')) moves.push({ relative: dataRelative, why: 'data directory inside the install root' });
   const appsDirs = new Set(appsPaths.map(inside).filter((p): p is string => p !== undefined && p !== 'apps' && !p.includes('/')));
-  for (const dir of appsDirs) if (liveEntries.includes(dir)) moves.push({ relative: dir, why: 'apps_paths folder' });
+  for (const dir of appsDirs) if (liveEntries.includes(dir)) moves.push({ relative: dir, why: 'apps_paths folder', copy: true });
   const stagedApps = new Set(await listDir(host, `${staged}/apps`));
   for (const app of await listDir(host, `${live}/apps`)) {
     // A shipped app the new release dropped is not the instance's: it stays with the old tree.
-    if (!stagedApps.has(app) && !shippedBefore.has(app)) moves.push({ relative: `apps/${app}`, why: 'third-party app' });
+    if (!stagedApps.has(app) && !shippedBefore.has(app)) moves.push({ relative: `apps/${app}`, why: 'third-party app', copy: true });
   }
   const stagedThemes = new Set(await listDir(host, `${staged}/themes`));
   for (const theme of await listDir(host, `${live}/themes`)) {
-    if (!stagedThemes.has(theme)) moves.push({ relative: `themes/${theme}`, why: 'theme' });
+    if (!stagedThemes.has(theme)) moves.push({ relative: `themes/${theme}`, why: 'theme', copy: true });
   }
   const taken = new Set(moves.map((m) => m.relative.split('/')[0]));
   for (const entry of liveEntries) {

@@ -36,7 +36,13 @@ export const archiveStrategy = {
     }
     const txDir = join(workDir, ctx.txid);
     const stagedParent = join(txDir, 'staged');
-    ctx.undo.push({ name: 'remove the staged tree', data: { path: stagedParent }, run: () => removeOwnTree(ctx.host, stagedParent) });
+    ctx.undo.push({ name: 'remove the staged tree', data: { path: stagedParent }, run: async () => {
+      // Never delete what belongs to the instance: if a move back failed, the data is still in there.
+      const left = [];
+      for (const path of ctx.state.carried ?? []) if (await exists(ctx.host, path)) left.push(path);
+      if (left.length > 0) throw new Error(`kept ${stagedParent}: it still holds ${left.join(', ')}`);
+      await removeOwnTree(ctx.host, stagedParent);
+    } });
     await makePrivateDir(ctx.host, workDir);
     await makePrivateDir(ctx.host, txDir);
     await makePrivateDir(ctx.host, stagedParent);
@@ -71,9 +77,22 @@ export const archiveStrategy = {
     for (const move of plan.moves) {
       const from = `${live}/${move.relative}`;
       const to = `${staged}/${move.relative}`;
-      ctx.undo.push({ name: `move ${move.relative} back`, data: { from: to, to: from }, run: () => rename(ctx.host, to, from) });
+      if (move.copy) {
+        // Copied, not moved: occ upgrade may update app-store apps in place, and the old tree must keep the originals.
+        await ctx.host.run({ file: 'cp', args: ['-a', '--', from, to], timeoutMs: 600_000 });
+        continue;
+      }
+      ctx.undo.push({ name: `move ${move.relative} back`, data: { from: to, to: from }, run: async () => {
+        // Only what really moved comes back (a forward rename that failed left it in place); if
+        // something took its place meanwhile, that is reported, never overwritten.
+        if (!(await exists(ctx.host, to))) return;
+        if (await exists(ctx.host, from)) throw new Error(`cannot move ${move.relative} back: ${from} exists again (it stays at ${to})`);
+        await rename(ctx.host, to, from);
+      } });
+      ctx.state.carried = [...(ctx.state.carried ?? []), to];
       await ctx.journal.append({ type: 'intent', step: 'carry', data: { from, to, why: move.why } });
       await rename(ctx.host, from, to);
+      await ctx.journal.append({ type: 'done', step: 'carry', data: { from, to } });
     }
     ctx.undo.push({
       name: 'swap the old code back', data: { live, staged, old },

@@ -1,6 +1,6 @@
 import { dirname, join } from 'node:path';
 import type { RunContext } from '../../daemon/engine/context.js';
-import { exists, listDir, makePrivateDir, rename } from '../../daemon/engine/host-fs.js';
+import { exists, listDir, makePrivateDir, removeOwnTree, rename } from '../../daemon/engine/host-fs.js';
 import { NcupdError } from '../../daemon/errors/ncupd-error.js';
 import { loadTrustRoot } from '../../integrity/trust/trust-certificate.js';
 import { archiveStrategy } from '../archive/index.js';
@@ -43,10 +43,14 @@ async function restoreCode(ctx: RunContext, old: string, stepFile: string): Prom
   const aside = join(dirname(old), 'updater-result');
   const skip = dataEntry(ctx);
   await makePrivateDir(ctx.host, aside);
-  for (const entry of await listDir(ctx.host, live)) if (entry !== skip) await rename(ctx.host, `${live}/${entry}`, `${aside}/${entry}`);
-  for (const entry of await listDir(ctx.host, old)) await rename(ctx.host, `${old}/${entry}`, `${live}/${entry}`);
+  // Every rename is attempted; the failures are reported together (style.md: rollback names what it could not undo).
+  const failed: string[] = [];
+  const attempt = async (from: string, to: string) => rename(ctx.host, from, to).catch((e: unknown) => failed.push(e instanceof Error ? e.message : String(e)));
+  for (const entry of await listDir(ctx.host, live)) if (entry !== skip) await attempt(`${live}/${entry}`, `${aside}/${entry}`);
+  for (const entry of await listDir(ctx.host, old)) await attempt(`${old}/${entry}`, `${live}/${entry}`);
   await ctx.host.run({ file: 'rm', args: ['-f', '--', stepFile] });
   await runReloadHook(ctx);
+  if (failed.length > 0) throw new Error(`could not restore every entry: ${failed.join('; ')}`);
 }
 
 /** Drives the instance's own updater.phar, fed the exact bytes ncupd verified, inside ncupd's window. */
@@ -77,10 +81,16 @@ export const updaterStrategy = {
     const archive = ctx.state.archive!;
     const discovered = ctx.state.discovered!;
     const old = ctx.state.oldRoot!;
-    const stepFile = `${(discovered.updaterStep?.path ?? '').replace(/\/\.step$/, '') || `${discovered.dataDirectory}/updater-${discovered.instanceId}`}/.step`;
-    ctx.undo.push({ name: 'restore the code the updater replaced', data: { old, live: ctx.instance.path }, run: () => restoreCode(ctx, old, stepFile) });
+    const stepFile = `${discovered.updaterDir}/.step`;
+    // A partial copy is only ncupd's own folder: removing it is the undo until the snapshot is whole.
+    ctx.undo.push({ name: 'remove the partial code snapshot', data: { old }, run: async () => {
+      if (!ctx.state.codeSnapshotComplete) await removeOwnTree(ctx.host, old);
+    } });
     await ctx.journal.append({ type: 'intent', step: 'code-snapshot', data: { old } });
     await snapshotCode(ctx, old);
+    ctx.state.codeSnapshotComplete = true;
+    await ctx.journal.append({ type: 'done', step: 'code-snapshot', data: { old } });
+    ctx.undo.push({ name: 'restore the code the updater replaced', data: { old, live: ctx.instance.path }, run: () => restoreCode(ctx, old, stepFile) });
     const help = await ctx.host.run({ file: ctx.instance.php, args: [`${ctx.instance.path}/updater/updater.phar`, '--help'], cwd: ctx.instance.path, user: ctx.instance.webUser, reject: false });
     const can = updaterCapabilities(help.stdout);
     const trust = loadTrustRoot(ctx.instance.trust.certificate);

@@ -20,7 +20,8 @@ export async function serveArchive(path: string, name: string): Promise<ServedAr
       return;
     }
     response.writeHead(200, { 'Content-Type': 'application/zip', 'Content-Length': size });
-    createReadStream(path).pipe(response);
+    // A read error ends this response (the updater then fails its download step); it must not crash ncupd.
+    createReadStream(path).on('error', () => response.destroy()).pipe(response);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;

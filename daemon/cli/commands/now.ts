@@ -30,6 +30,10 @@ export async function runNow(options: NowOptions): Promise<number> {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  // A dropped SSH session hangs up: same as SIGTERM, and writes to the dead terminal must not crash the rollback.
+  process.on('SIGHUP', onSignal);
+  process.stdout.on('error', () => undefined);
+  process.stderr.on('error', () => undefined);
   const bar = options.json ? undefined : progressPrinter(process.stderr);
   for (const instance of selectInstances(config, options.instance)) {
     if (cancel.signal.aborted) break;
@@ -48,6 +52,7 @@ export async function runNow(options: NowOptions): Promise<number> {
   }
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
+  process.off('SIGHUP', onSignal);
   if (options.json) process.stdout.write(JSON.stringify(summaries.length === 1 ? summaries[0] : summaries) + '\n');
   return exit;
 }

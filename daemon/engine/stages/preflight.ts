@@ -39,7 +39,13 @@ export const preflightStage: Stage = {
   timeoutMs: () => 900_000,
   async run(ctx) {
     const d = ctx.state.discovered!;
+    if (d.configReadOnly) fail(ctx, 'config_is_read_only is set: Nextcloud cannot switch maintenance mode or record the upgrade', 'Unset config_is_read_only for the update (contract pitfall 19).');
     if (d.maintenance) fail(ctx, 'maintenance mode is already on: someone else is working on this instance', 'Finish that work and turn maintenance off (`occ maintenance:mode --off`), then run again.');
+    if (d.updaterStep && !(d.updaterStep.state === 'end' && (d.updaterStep.step ?? 0) >= 12) && d.updaterStep.state !== 'start') {
+      // Stopped between steps (Ctrl-C): its next run would resume with its own stale downloads/ instead of ncupd's bytes.
+      fail(ctx, `the official updater left ${d.updaterStep.path} at step ${d.updaterStep.step ?? '?'} (state ${d.updaterStep.state ?? '?'}): an interrupted update`,
+        `Check \`occ status\`; if the code is still the installed version, remove ${d.updaterStep.path} and the downloads/ folder beside it.`);
+    }
     if (d.updaterStep?.state === 'start') {
       fail(ctx, `the official updater left ${d.updaterStep.path} in state "start" (step ${d.updaterStep.step ?? '?'}): an updater is running or crashed`,
         `If no updater runs (check with \`pgrep -f updater.phar\`), the instance may be half-updated: check \`occ status\`, then remove ${d.updaterStep.path}.`);

@@ -73,13 +73,9 @@ export const upgradeStage: Stage = {
     const dir = ctx.state.snapshotDir!;
     const database = ctx.state.database!;
     const snapshot = ctx.state.dbSnapshot!;
-    ctx.undo.push({
-      name: 'restore database and config from the snapshot', data: { dir },
-      run: async () => {
-        await restoreConfig(ctx.host, `${dir}/config`, ctx.instance.path);
-        await databaseMethods[database.type]!.restore(ctx.host, database, snapshot);
-      },
-    });
+    // Two steps, so a failed config restore does not keep the database from being restored.
+    ctx.undo.push({ name: 'restore the database from the snapshot', data: { dir, type: database.type, database: database.name }, run: () => databaseMethods[database.type]!.restore(ctx.host, database, snapshot) });
+    ctx.undo.push({ name: 'restore config from the snapshot', data: { dir }, run: () => restoreConfig(ctx.host, `${dir}/config`, ctx.instance.path) });
     const result = await occ(ctx.host, ctx.instance, ['upgrade', '--no-interaction'], { signal: ctx.signal, timeoutMs: 3_600_000, secrets: ctx.secrets });
     if (result.exitCode !== 0) {
       const output = `${result.stdout}\n${result.stderr}`.trim().split('\n').filter((l) => l.trim() !== '').slice(-8).join('\n');

@@ -213,6 +213,28 @@ describe('ncupd now: the update transaction', function () {
     }
   });
 
+  it('keeps the data when a move back fails: rollback-failed, maintenance on, nothing deleted', async () => {
+    const bed = await makeBed({ faults: ['failing-migration'] });
+    try {
+      // The second reload (after the swap back) recreates data/ in the live root, as a web request would:
+      // moving the real data directory back then fails, and it must not be deleted with the staged tree.
+      const count = join(bed.work, 'reload.count');
+      writeFileSync(join(bed.work, 'reload.sh'), `#!/bin/sh\necho x >> ${count}\nif [ "$(wc -l < ${count})" -eq 2 ]; then mkdir -p ${bed.instance.dataDir} && echo busy > ${bed.instance.dataDir}/nextcloud.log; fi\n`, { mode: 0o755 });
+      const userFile = 'admin/files/Documents/readme-admin.md';
+      const result = await bed.now(['--json']);
+      const summary = parseJson<RunSummary>(result.stdout);
+      assert.equal(summary.result, 'rollback-failed', JSON.stringify(summary));
+      assert.equal(result.exitCode, 8);
+      assert.ok(summary.notUndone?.some((n) => /move data back/.test(n)), JSON.stringify(summary.notUndone));
+      assert.ok(summary.notUndone?.some((n) => /maintenance mode left ON/.test(n)));
+      assert.equal((await status(bed)).maintenance, true, 'maintenance stays on, loudly');
+      const kept = join(dirname(bed.instance.root), '.ncupd-cloud', summary.txid, 'staged', 'nextcloud', 'data', userFile);
+      assert.ok(existsSync(kept), 'the user files are still there, in the kept staged tree');
+    } finally {
+      await bed.close();
+    }
+  });
+
   it('stops before the window with --dry-run, changing nothing', async () => {
     const bed = await makeBed();
     try {
@@ -223,6 +245,9 @@ describe('ncupd now: the update transaction', function () {
       assert.match(result.stdout, /✔ preflight/);
       assert.doesNotMatch(result.stdout, /maintenance-on/);
       assert.deepEqual(await stateOf(bed), before);
+      const work = join(dirname(bed.instance.root), '.ncupd-cloud');
+      const left = (await host.run({ file: 'find', args: [work, '-mindepth', '2', '-maxdepth', '3'], reject: false })).stdout.trim();
+      assert.equal(left, '', 'the staged release was removed again');
     } finally {
       await bed.close();
     }

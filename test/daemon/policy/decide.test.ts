@@ -13,7 +13,7 @@ function instance(version: string, php = '8.2.29', apps: InstanceApp[] = []): Di
   return {
     name: 't', root: '/srv/nc', webUser: 'www-data', phpBinary: 'php', php: { version: php, major, minor, release },
     code: { version, versionString, channel: 'stable', build: '', vendor: 'nextcloud' }, installedVersion: version, installed: true,
-    maintenance: false, instanceId: 'oc1', dataDirectory: '/srv/nc/data', dbType: 'sqlite3', db: parseDbHost('localhost'), dbName: 'nc',
+    maintenance: false, configReadOnly: false, updaterDir: '/srv/nc/data/updater-oc1', instanceId: 'oc1', dataDirectory: '/srv/nc/data', dbType: 'sqlite3', db: parseDbHost('localhost'), dbName: 'nc',
     hasDbPassword: false, channel: 'stable', updateServerUrl: 'http://u/', installedAt: '', apps, configFiles: ['config.php'],
     installType: { type: 'archive', evidence: '' }, phpBounds: { min: undefined, maxExclusive: undefined }, updaterStep: undefined,
   };
