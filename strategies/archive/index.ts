@@ -38,8 +38,7 @@ export const archiveStrategy = {
     const stagedParent = join(txDir, 'staged');
     ctx.undo.push({ name: 'remove the staged tree', data: { path: stagedParent }, run: async () => {
       // Never delete what belongs to the instance: if a move back failed, the data is still in there.
-      const left = [];
-      for (const path of ctx.state.carried ?? []) if (await exists(ctx.host, path)) left.push(path);
+      const left = ctx.state.carried ?? [];
       if (left.length > 0) throw new Error(`kept ${stagedParent}: it still holds ${left.join(', ')}`);
       await removeOwnTree(ctx.host, stagedParent);
     } });
@@ -85,9 +84,16 @@ export const archiveStrategy = {
       ctx.undo.push({ name: `move ${move.relative} back`, data: { from: to, to: from }, run: async () => {
         // Only what really moved comes back (a forward rename that failed left it in place); if
         // something took its place meanwhile, that is reported, never overwritten.
-        if (!(await exists(ctx.host, to))) return;
+        const settled = (): void => {
+          ctx.state.carried = (ctx.state.carried ?? []).filter((p) => p !== to);
+        };
+        if (!(await exists(ctx.host, to))) {
+          settled();
+          return;
+        }
         if (await exists(ctx.host, from)) throw new Error(`cannot move ${move.relative} back: ${from} exists again (it stays at ${to})`);
         await rename(ctx.host, to, from);
+        settled();
       } });
       ctx.state.carried = [...(ctx.state.carried ?? []), to];
       await ctx.journal.append({ type: 'intent', step: 'carry', data: { from, to, why: move.why } });
