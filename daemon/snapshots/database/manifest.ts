@@ -87,3 +87,13 @@ export async function checkFiles(host: Host, snapshot: DatabaseSnapshot, signal?
 export async function restrictFiles(host: Host, dir: string, names: readonly string[], signal?: AbortSignal): Promise<void> {
   await runTool(host, { file: 'chmod', args: ['0600', '--', ...names.map((name) => `${dir}/${name}`)], timeoutMs: QUICK_MS, signal }, TAKE_FAILURE, 'restricting the snapshot files to root');
 }
+
+/**
+ * The end of every take: the dump file becomes 0600, its size and SHA-256 are read on the host,
+ * and manifest.json is written beside it. One place, so all methods seal snapshots alike.
+ */
+export async function sealSnapshot(host: Host, dir: string, file: string, manifest: Omit<DatabaseManifest, 'files'>, signal?: AbortSignal): Promise<DatabaseSnapshot> {
+  await restrictFiles(host, dir, [file], signal);
+  const files = await describeFiles(host, dir, [file], TAKE_FAILURE, signal);
+  return writeManifest(host, dir, { ...manifest, files }, signal);
+}

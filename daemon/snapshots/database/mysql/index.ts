@@ -1,7 +1,7 @@
 // MariaDB/MySQL: one consistent dump in a single transaction (contract 7 "Backup", pitfall 20:
 // utf8mb4 honoured), restored by dropping whatever the database holds now and loading the dump.
 import type { Host } from '../../../hosts/host.js';
-import { checkFiles, describeFiles, restrictFiles, writeManifest } from '../manifest.js';
+import { checkFiles, sealSnapshot } from '../manifest.js';
 import type { DatabaseSnapshotMethod, DatabaseTarget } from '../method.js';
 import { fail, findProgram, LONG_MS, PING_FAILURE, RESTORE_FAILURE, runTool, TAKE_FAILURE, VERIFY_FAILURE, withFailure, type Failure } from '../run-tool.js';
 import { maskingHost, withSecretFile } from '../secret-file.js';
@@ -123,11 +123,9 @@ export const mysqlSnapshotMethod = {
         }, TAKE_FAILURE, `dumping ${target.name}`);
         return version.stdout.trim();
       }, signal);
-      await restrictFiles(host, dir, [DUMP_FILE], signal);
-      const files = await describeFiles(host, dir, [DUMP_FILE], TAKE_FAILURE, signal);
-      return writeManifest(host, dir, {
+      return sealSnapshot(host, dir, DUMP_FILE, {
         format: 1, method: 'mysql', database: target.name, createdAt, durationMs: Date.now() - started,
-        serverVersion, tool: dump.version, files, extra: { charset: charset(target) },
+        serverVersion, tool: dump.version, extra: { charset: charset(target) },
       }, signal);
     });
   },

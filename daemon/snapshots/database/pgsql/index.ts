@@ -1,7 +1,7 @@
 // PostgreSQL: pg_dump's custom format (one snapshot of the database, contract 7 "Backup"),
 // restored by dropping what the instance's login owns now and replaying the dump in one transaction.
 import type { Host } from '../../../hosts/host.js';
-import { checkFiles, describeFiles, restrictFiles, writeManifest } from '../manifest.js';
+import { checkFiles, sealSnapshot } from '../manifest.js';
 import type { DatabaseSnapshotMethod, DatabaseTarget } from '../method.js';
 import { fail, findProgram, LONG_MS, PING_FAILURE, RESTORE_FAILURE, runTool, TAKE_FAILURE, VERIFY_FAILURE, withFailure, type Failure } from '../run-tool.js';
 import { maskingHost, withSecretFile } from '../secret-file.js';
@@ -123,10 +123,8 @@ export const pgsqlSnapshotMethod = {
         }, TAKE_FAILURE, `dumping ${target.name}`);
         return version.stdout.trim();
       }, signal);
-      await restrictFiles(host, dir, [DUMP_FILE], signal);
-      const files = await describeFiles(host, dir, [DUMP_FILE], TAKE_FAILURE, signal);
-      return writeManifest(host, dir, {
-        format: 1, method: 'pgsql', database: target.name, createdAt, durationMs: Date.now() - started, serverVersion, tool: dump.version, files,
+      return sealSnapshot(host, dir, DUMP_FILE, {
+        format: 1, method: 'pgsql', database: target.name, createdAt, durationMs: Date.now() - started, serverVersion, tool: dump.version,
       }, signal);
     });
   },

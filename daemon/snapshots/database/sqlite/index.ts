@@ -3,7 +3,7 @@
 // and restores the same way, into the live file, so SQLite itself keeps WAL and locks right.
 import { parseOccJson } from '../../../discovery/occ-json.js';
 import type { Host } from '../../../hosts/host.js';
-import { checkFiles, describeFiles, readManifest, restrictFiles, writeManifest } from '../manifest.js';
+import { checkFiles, readManifest, sealSnapshot } from '../manifest.js';
 import type { DatabaseSnapshotMethod, DatabaseTarget } from '../method.js';
 import { fail, LONG_MS, PING_FAILURE, RESTORE_FAILURE, runTool, TAKE_FAILURE, VERIFY_FAILURE, withFailure, type Failure } from '../run-tool.js';
 
@@ -112,11 +112,9 @@ export const sqliteSnapshotMethod = {
       await host.writeFile(path, '', { mode: 0o600 });
       const taken = await runPhp<{ sqlite: string; uid: number; gid: number; mode: string }>(
         host, target.php, TAKE_PHP, [live, path], TAKE_FAILURE, `backing up ${live}`, { signal, timeoutMs: LONG_MS });
-      await restrictFiles(host, dir, [BACKUP_FILE], signal);
-      const files = await describeFiles(host, dir, [BACKUP_FILE], TAKE_FAILURE, signal);
-      return writeManifest(host, dir, {
+      return sealSnapshot(host, dir, BACKUP_FILE, {
         format: 1, method: 'sqlite3', database: target.name, createdAt, durationMs: Date.now() - started,
-        serverVersion: `SQLite ${taken.sqlite}`, tool: 'SQLite3::backup', files,
+        serverVersion: `SQLite ${taken.sqlite}`, tool: 'SQLite3::backup',
         // Verify needs the PHP; restore re-creates owner and mode should the live file be gone.
         extra: { php: target.php, path: live, uid: taken.uid, gid: taken.gid, mode: taken.mode },
       }, signal);
