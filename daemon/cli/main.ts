@@ -53,6 +53,10 @@ withInstanceOptions(program.command('now').description('update now: one transact
   .option('--reload <command...>', 'with --path: reload hook run after each swap (for example systemctl reload php8.2-fpm)')
   .action(async (options: GlobalOptions) => run(async (o) => (await import('./commands/now.js')).runNow(o), options));
 
+withInstanceOptions(program.command('recover').description('finish or undo every transaction a crash, a kill or a missing resource left open (the daemon does this at start)'))
+  .option('--state-dir <dir>', 'with --path: state directory (default /var/lib/ncupd)')
+  .action(async (options: GlobalOptions) => run(async (o) => (await import('./commands/recover.js')).runRecover(o), options));
+
 withInstanceOptions(program.command('history').description('past runs, newest first'))
   .option('--limit <n>', 'how many', '20')
   .option('--state-dir <dir>', 'with --path: state directory (default /var/lib/ncupd)')

@@ -77,6 +77,7 @@ export const instanceSchema = z.strictObject({
     .describe('Runs after the code swap and after a rollback swap, before any check (for example `[systemctl, reload, php8.2-fpm]`): PHP-FPM with opcache serves cached old code otherwise.'),
   checks: checksSchema.prefault({}).describe('Operator-defined health checks, beside the built-in ones.'),
   snapshots: snapshotSchema.prefault({}).describe('Snapshot retention.'),
+  rollbackWaitSeconds: z.number().int().min(0).default(3600).describe('How long a rollback waits (retrying with backoff) for a missing resource such as a stopped database server before it leaves the instance in maintenance for `ncupd recover` or the daemon to finish.'),
   cronWaitSeconds: z.number().min(0).default(300).describe('How long to wait for a running cron.php of the instance after maintenance is on.'),
   finalProbeSeconds: z.number().min(1).default(30)
     .describe('How long the final probe retries after maintenance is off: PHP with opcache sees the changed config.php only after `opcache.revalidate_freq` seconds unless the reload hook resets it.'),

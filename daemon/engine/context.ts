@@ -8,6 +8,7 @@ import type { DatabaseSnapshot, DatabaseTarget } from '../snapshots/database/met
 import type { IntegrityReport } from '../../integrity/checks/check.js';
 import type { UpdateStrategy } from '../../strategies/strategy.js';
 import type { Journal } from './journal.js';
+import type { RecoveryFacts } from './recovery-facts.js';
 import type { UndoStack } from './undo-stack.js';
 
 export type ProgressEvent =
@@ -15,7 +16,11 @@ export type ProgressEvent =
   | { readonly type: 'stage-end'; readonly stage: string; readonly status: 'done' | 'failed' | 'skipped'; readonly ms: number; readonly detail?: string }
   | { readonly type: 'note'; readonly message: string }
   | { readonly type: 'download'; readonly received: number; readonly total: number | undefined; readonly url: string }
-  | { readonly type: 'rollback'; readonly step: string; readonly status: 'start' | 'done' | 'failed'; readonly detail?: string };
+  | { readonly type: 'rollback'; readonly step: string; readonly status: 'start' | 'done' | 'failed'; readonly detail?: string }
+  /** A resource the run cannot go on without is missing; the run retries after `retryInMs`. */
+  | { readonly type: 'waiting'; readonly resource: string; readonly attempt: number; readonly retryInMs: number; readonly detail: string }
+  /** Something an operator must hear about now (notifiers pick these up). */
+  | { readonly type: 'alert'; readonly message: string };
 
 /** What the stages learn and leave for later stages; filled as the run goes. */
 export interface RunState {
@@ -40,10 +45,10 @@ export interface RunState {
   committed?: boolean;
   /** The target's internal version (4 parts). */
   targetVersion?: string;
-  /** Staged-tree paths that hold entries moved from the live tree (never deleted with the staged tree). */
-  carried?: string[];
-  /** The updater strategy's hard-link code snapshot is complete (only then is it restored). */
-  codeSnapshotComplete?: boolean;
+  /** The installed version before the run (recovery knows it from the facts, not from discovery). */
+  fromVersion?: string;
+  /** Set in recovery: what the crashed run recorded after preflight. */
+  facts?: RecoveryFacts;
   /** The updater strategy found no `--url` and uses the archive strategy instead. */
   updaterFallback?: boolean;
 }
@@ -63,6 +68,6 @@ export interface RunContext {
   readonly secrets: string[];
   readonly emit: (event: ProgressEvent) => void;
   readonly state: RunState;
-  /** Test-only: stops a run here (issue 5 builds fault injection on it). */
+  /** Tests: a fake system root for install-type markers. */
   readonly sysroot?: string;
 }

@@ -1,10 +1,18 @@
+/**
+ * begin/end open and close a transaction; intent/done bracket each change; undo-push records an
+ * undo step (as data) before the change it undoes; undo-intent/undo-done/undo-failed bracket its
+ * run; facts names the file with what recovery needs; wait records a missing resource; recover
+ * marks a recovery attempt; commit is the commit point (maintenance off after passing checks).
+ */
+export type JournalRecordType = 'begin' | 'intent' | 'done' | 'failed' | 'undo-push' | 'undo-intent' | 'undo-done' | 'undo-failed' | 'facts' | 'wait' | 'recover' | 'commit' | 'end';
+
 /** One line of a transaction's journal: written and made durable before (intent) and after (done) each change. */
 export interface JournalRecord {
   /** Position in this transaction's journal, from 1. */
   readonly seq: number;
   /** ISO time. */
   readonly at: string;
-  readonly type: 'begin' | 'intent' | 'done' | 'failed' | 'undo-intent' | 'undo-done' | 'undo-failed' | 'commit' | 'end';
+  readonly type: JournalRecordType;
   /** Stage name (`apply`, `upgrade`...) or undo step name. */
   readonly step?: string;
   /** Whatever recovery needs to finish or undo the step (paths, snapshot ids); never secrets. */
@@ -28,6 +36,8 @@ export interface RunSummary {
   /** What could not be undone, named exactly, when result is rollback-failed. */
   readonly notUndone?: readonly string[];
   readonly snapshotDir?: string;
+  /** Set when `ncupd recover` (or the daemon at start) finished this transaction: what had interrupted it. */
+  readonly recovered?: string;
 }
 
 /** Who holds an instance's lock. */

@@ -10,7 +10,7 @@ import type { JournalRecord } from './journal-types.js';
 export const MAX_RECORD_DATA_BYTES = 64 * 1024;
 
 const RECORD_TYPES: ReadonlySet<string> = new Set<JournalRecord['type']>(
-  ['begin', 'intent', 'done', 'failed', 'undo-intent', 'undo-done', 'undo-failed', 'commit', 'end']);
+  ['begin', 'intent', 'done', 'failed', 'undo-push', 'undo-intent', 'undo-done', 'undo-failed', 'facts', 'wait', 'recover', 'commit', 'end']);
 
 /** Where the unreadable tail of a journal starts (a write cut short by a crash), in bytes. */
 export interface TornTail {

@@ -46,11 +46,11 @@ export async function runUpdate(options: UpdateOptions): Promise<RunSummary> {
     if (unfinished.length > 0) {
       const last = unfinished[unfinished.length - 1]!;
       throw new NcupdError('NCUPD_UNFINISHED_TRANSACTION', { instance: instance.name, stage: 'discover',
-        detail: `transaction ${last.txid} did not finish (a crash or a kill?): its journal is ${last.path}` });
+        detail: `transaction ${last.txid} did not finish (a crash, a kill, or a rollback that waits for something): its journal is ${last.path}; run \`ncupd recover --instance ${instance.name}\`` });
     }
     journal = await openJournal(config.stateDir, instance.name, txid);
     const ctx: RunContext = {
-      txid, host, config, instance, strategy, journal, undo: new UndoStack(), signal: options.signal ?? new AbortController().signal,
+      txid, host, config, instance, strategy, journal, undo: new UndoStack(journal), signal: options.signal ?? new AbortController().signal,
       dryRun: options.dryRun ?? false, secrets: [], emit, state: {}, sysroot: options.sysroot,
     };
     const outcome = await runStages(ctx, STAGES);
@@ -65,7 +65,9 @@ export async function runUpdate(options: UpdateOptions): Promise<RunSummary> {
       }
     }
     const summary: RunSummary = { txid, instance: instance.name, startedAt, endedAt: new Date().toISOString(), ...outcome };
-    await journal.append({ type: 'end', data: { result: summary.result } });
+    // A rollback that could not finish keeps its transaction open: recovery (`ncupd recover`, the
+    // daemon at start) completes it later from the journal, once what was missing is back.
+    if (summary.result !== 'rollback-failed') await journal.append({ type: 'end', data: { result: summary.result } });
     await appendHistory(config.stateDir, summary);
     return summary;
   } finally {

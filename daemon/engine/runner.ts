@@ -5,6 +5,22 @@ import type { Stage, StageOutcome } from './stage.js';
 import { DRY_RUN_STOP } from './stage-table.js';
 import { checkPhase } from './stages/commit.js';
 import { setMaintenance } from './occ.js';
+import { faultPoint } from './faults.js';
+import type { PendingUndo } from './undo-stack.js';
+import { undoActions } from './undo-registry.js';
+import { waitForResource } from './wait-for-resource.js';
+import { diskFullPath } from './disk-full.js';
+
+/** Every failure leaves the runner as a coded error; a full disk is named as such, whatever tool hit it. */
+function asCodedError(error: unknown, stage: string, instance: string): NcupdError {
+  const full = diskFullPath(error);
+  if (full !== undefined) {
+    return new NcupdError('NCUPD_DISK_FULL', { stage, instance, cause: error,
+      detail: `no space left on device${full ? ` (${full})` : ''} during ${stage}: ${error instanceof Error ? error.message.split('\n').slice(0, 3).join(' ') : String(error)}` });
+  }
+  if (isNcupdError(error)) return error.within({ stage, instance });
+  return new NcupdError('NCUPD_APPLY_FAILED', { stage, instance, detail: error instanceof Error ? error.message : String(error), cause: error });
+}
 
 type StageRecord = RunSummary['stages'][number];
 
@@ -39,17 +55,39 @@ async function journalBestEffort(ctx: RunContext, record: Parameters<RunContext[
   }
 }
 
-/** Undo last-in-first-out, every step attempted; then check the restored instance; then the `last` steps (maintenance off). */
+/** Runs one undo step: journaled before and after, waiting first for what it needs (the database server). */
+async function runUndoStep(ctx: RunContext, step: PendingUndo): Promise<void> {
+  const action = undoActions[step.kind];
+  ctx.emit({ type: 'rollback', step: step.name, status: 'start' });
+  await journalBestEffort(ctx, { type: 'undo-intent', step: step.name, data: { id: step.id } });
+  try {
+    if (!action) throw new Error(`unknown undo step kind "${step.kind}" (a journal from another ncupd version?)`);
+    await faultPoint(`undo:${step.kind}:before`);
+    for (const resource of action.needs ?? []) await waitForResource(ctx, resource, ctx.signal);
+    await action.run(ctx, step.data ?? {});
+    await faultPoint(`undo:${step.kind}:after`);
+  } catch (error) {
+    const detail = error instanceof Error ? error.message : String(error);
+    ctx.emit({ type: 'rollback', step: step.name, status: 'failed', detail });
+    await journalBestEffort(ctx, { type: 'undo-failed', step: step.name, data: { id: step.id, error: detail } });
+    throw error;
+  }
+  ctx.emit({ type: 'rollback', step: step.name, status: 'done' });
+  await journalBestEffort(ctx, { type: 'undo-done', step: step.name, data: { id: step.id } });
+}
+
+/** The installed version the run started from (recovery knows it from the facts). */
+export function fromVersionOf(ctx: RunContext): string | undefined {
+  return ctx.state.discovered?.installedVersion ?? ctx.state.fromVersion;
+}
+
+/**
+ * Undo last-in-first-out, every step attempted; then check the restored instance; then the `last`
+ * steps (maintenance off). The same function finishes a crashed transaction in recovery, with the
+ * stack rebuilt from the journal: every step is idempotent, so one that ran before the crash runs again harmlessly.
+ */
 export async function rollback(ctx: RunContext): Promise<RollbackReport> {
-  const before = async (step: { name: string; data?: Readonly<Record<string, unknown>> }) => {
-    ctx.emit({ type: 'rollback', step: step.name, status: 'start' });
-    await journalBestEffort(ctx, { type: 'undo-intent', step: step.name, data: step.data });
-  };
-  const after = async (step: { name: string }, error?: unknown) => {
-    const detail = error === undefined ? undefined : error instanceof Error ? error.message : String(error);
-    ctx.emit({ type: 'rollback', step: step.name, status: error === undefined ? 'done' : 'failed', detail });
-    await journalBestEffort(ctx, { type: error === undefined ? 'undo-done' : 'undo-failed', step: step.name, data: detail ? { error: detail } : undefined });
-  };
+  await faultPoint('rollback:start');
   // Nobody may write while the instance is put back: after the commit point (or a failed
   // maintenance-off) maintenance may be off; the config restore alone would not reach PHP's opcache.
   if (ctx.state.windowStartedAt !== undefined) {
@@ -57,10 +95,10 @@ export async function rollback(ctx: RunContext): Promise<RollbackReport> {
     await setMaintenance(ctx.host, ctx.instance, true, { secrets: ctx.secrets }).catch((error: unknown) =>
       ctx.emit({ type: 'note', message: `could not turn maintenance on before rolling back: ${error instanceof Error ? error.message : String(error)}` }));
   }
-  const failed = await ctx.undo.unwind(before, after);
+  const failed = await ctx.undo.unwind((step) => runUndoStep(ctx, step));
   let restoredHealthy = true;
-  const oldVersion = ctx.state.discovered?.installedVersion;
-  if (ctx.state.windowStartedAt !== undefined && oldVersion) {
+  const oldVersion = fromVersionOf(ctx);
+  if (ctx.state.windowStartedAt !== undefined && oldVersion && failed.length === 0) {
     const outcomes = await checkPhase({ ...ctx, signal: new AbortController().signal }, 'restored', oldVersion, true);
     const bad = outcomes.filter((o) => o.status === 'failed');
     restoredHealthy = bad.length === 0;
@@ -69,16 +107,17 @@ export async function rollback(ctx: RunContext): Promise<RollbackReport> {
   // Maintenance goes off only when every undo step worked and the restored instance is healthy:
   // serving a half-restored instance could lose data. Otherwise say so loudly.
   const safe = restoredHealthy && failed.length === 0;
-  const failedLast = safe ? await ctx.undo.unwind(before, after, true) : [];
+  const failedLast = safe ? await ctx.undo.unwind((step) => runUndoStep(ctx, step), true) : [];
   const notUndone = [...failed, ...failedLast].map((f) => `${f.step}: ${f.error instanceof Error ? f.error.message : String(f.error)}`);
   if (!restoredHealthy) notUndone.push('maintenance mode left ON: the restored instance did not pass its checks');
   else if (failed.length > 0) notUndone.push('maintenance mode left ON: not every step could be undone');
+  if (notUndone.length > 0) ctx.emit({ type: 'alert', message: `${ctx.instance.name}: rollback incomplete, maintenance mode is on: ${notUndone.join('; ')}` });
   return { notUndone, restoredHealthy };
 }
 
 /** Before the window only ncupd's own staging exists: a run that stops there removes it. */
-async function discardPreparation(ctx: RunContext): Promise<void> {
-  const failed = await ctx.undo.unwind(async () => undefined, async () => undefined);
+export async function discardPreparation(ctx: RunContext): Promise<void> {
+  const failed = await ctx.undo.unwind((step) => runUndoStep(ctx, step));
   for (const f of failed) ctx.emit({ type: 'note', message: `could not remove ${f.step}: ${f.error instanceof Error ? f.error.message : String(f.error)}` });
 }
 
@@ -97,8 +136,11 @@ export async function runStages(ctx: RunContext, stages: readonly Stage[]): Prom
     ctx.emit({ type: 'stage-start', stage: stage.name });
     try {
       if (stage.changesInstance) await ctx.journal.append({ type: 'intent', step: stage.name });
+      await faultPoint(`stage:${stage.name}:before`, ctx.signal);
       const outcome = await runBounded(stage, ctx);
-      if (stage.changesInstance) await ctx.journal.append({ type: 'done', step: stage.name });
+      // Every stage that passed is journaled: recovery rolls forward only past a recorded `done checks`.
+      await ctx.journal.append({ type: 'done', step: stage.name });
+      await faultPoint(`stage:${stage.name}:after`, ctx.signal);
       const ms = Date.now() - started;
       records.push({ name: stage.name, ms, status: 'done' });
       ctx.emit({ type: 'stage-end', stage: stage.name, status: 'done', ms, detail: outcome?.kind === 'continue' ? outcome.detail : outcome?.detail });
@@ -110,7 +152,7 @@ export async function runStages(ctx: RunContext, stages: readonly Stage[]): Prom
     } catch (error) {
       const ms = Date.now() - started;
       records.push({ name: stage.name, ms, status: 'failed' });
-      const coded = isNcupdError(error) ? error.within({ stage: stage.name, instance: ctx.instance.name }) : new NcupdError('NCUPD_APPLY_FAILED', { stage: stage.name, instance: ctx.instance.name, detail: error instanceof Error ? error.message : String(error), cause: error });
+      const coded = asCodedError(error, stage.name, ctx.instance.name);
       ctx.emit({ type: 'stage-end', stage: stage.name, status: 'failed', ms, detail: `${coded.code}: ${coded.message}` });
       await journalBestEffort(ctx, { type: 'failed', step: stage.name, data: { code: coded.code, message: coded.message } });
       const changed = ctx.state.windowStartedAt !== undefined;

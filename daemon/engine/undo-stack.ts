@@ -1,11 +1,23 @@
-/** One step that puts back what a stage changed. */
+import type { Journal } from './journal.js';
+import type { JournalRecord } from './journal-types.js';
+
+/**
+ * One step that puts back what a stage changed, as data: `kind` names an action in the undo
+ * registry, `data` holds its arguments (paths, ids; never secrets). Because it is data, the step is
+ * journaled when pushed, and recovery after a crash rebuilds and runs exactly the same step.
+ */
 export interface UndoStep {
+  readonly kind: string;
+  /** What the operator reads in progress and in "not undone" lists. */
   readonly name: string;
   /** Runs after the restored instance was checked, at the very end (maintenance off). */
   readonly last?: boolean;
-  /** What recovery needs to redo this undo after a crash (paths, ids); never secrets. */
   readonly data?: Readonly<Record<string, unknown>>;
-  run(): Promise<void>;
+}
+
+export interface PendingUndo extends UndoStep {
+  /** Unique within the transaction: `undo-done` records name it, so recovery skips what was undone. */
+  readonly id: string;
 }
 
 export interface UndoFailure {
@@ -16,40 +28,56 @@ export interface UndoFailure {
 /**
  * Rollback as a stack (style.md, point 3): a stage pushes its undo before it acts; rollback runs
  * last-in-first-out and attempts every step even when one fails, reporting exactly which failed.
+ * push() is durable before it resolves: an action whose undo is not journaled never starts.
  */
 export class UndoStack {
-  readonly #steps: UndoStep[] = [];
+  readonly #steps: PendingUndo[];
+  #next: number;
 
-  push(step: UndoStep): void {
-    this.#steps.push(step);
+  constructor(private readonly journal: Pick<Journal, 'append'>, restored: readonly PendingUndo[] = []) {
+    this.#steps = [...restored];
+    this.#next = restored.reduce((n, s) => Math.max(n, Number(s.id.slice(1)) || 0), 0) + 1;
+  }
+
+  async push(step: UndoStep): Promise<void> {
+    const pending: PendingUndo = { ...step, id: `u${this.#next++}` };
+    await this.journal.append({ type: 'undo-push', step: pending.name, data: { id: pending.id, kind: pending.kind, last: pending.last === true, args: pending.data ?? {} } });
+    this.#steps.push(pending);
   }
 
   get size(): number {
     return this.#steps.length;
   }
 
-  /** Removes the steps pushed after `mark` (a stage that finished without needing them). */
   names(): string[] {
     return this.#steps.map((s) => s.name);
   }
 
-  /** Pops every step not marked `last`, newest first; then the caller checks, then runs `unwindLast`. */
-  async unwind(before: (step: UndoStep) => Promise<void>, after: (step: UndoStep, error?: unknown) => Promise<void>, onlyLast = false): Promise<UndoFailure[]> {
+  /** Runs every step of one phase (`last` or not), newest first; a failing step is reported, the rest still run. */
+  async unwind(run: (step: PendingUndo) => Promise<void>, onlyLast = false): Promise<UndoFailure[]> {
     const failures: UndoFailure[] = [];
     for (let i = this.#steps.length - 1; i >= 0; i--) {
       const step = this.#steps[i]!;
       if (Boolean(step.last) !== onlyLast) continue;
       this.#steps.splice(i, 1);
-      await before(step).catch(() => undefined);
       try {
-        await step.run();
+        await run(step);
       } catch (error) {
         failures.push({ step: step.name, error });
-        await after(step, error).catch(() => undefined);
-        continue;
       }
-      await after(step).catch(() => undefined);
     }
     return failures;
   }
+}
+
+/** The steps a crashed transaction still owes: pushed, and not recorded as undone. */
+export function pendingUndoFrom(records: readonly JournalRecord[]): PendingUndo[] {
+  const undone = new Set(records.filter((r) => r.type === 'undo-done').map((r) => r.data?.id));
+  const pending: PendingUndo[] = [];
+  for (const r of records) {
+    if (r.type !== 'undo-push' || !r.data) continue;
+    const { id, kind, last, args } = r.data as { id: string; kind: string; last: boolean; args: Record<string, unknown> };
+    if (!undone.has(id)) pending.push({ id, kind, last, name: r.step ?? kind, data: args });
+  }
+  return pending;
 }

@@ -236,8 +236,18 @@ export const errorCatalog = {
   },
   NCUPD_UNFINISHED_TRANSACTION: {
     message: 'An earlier transaction on this instance did not finish.',
-    hint: 'Read its journal (named in the message) and docs/admin-guide.md, "When a rollback fails"; put the instance back by hand, then move the journal aside. Automatic recovery (`ncupd recover`) is being built.',
-    retryable: false,
+    hint: 'Run `ncupd recover --instance <name>` (the daemon does it at start): it finishes or undoes the transaction from its journal, named in the message. If recovery reports what it waits for (a database server), bring that back.',
+    retryable: true,
+  },
+  NCUPD_RESOURCE_UNAVAILABLE: {
+    message: 'A rollback waits for a resource that is missing (the database server).',
+    hint: 'The instance stays in maintenance mode and the transaction stays open; bring the resource back (the message names it) and run `ncupd recover`, or let the daemon retry.',
+    retryable: true,
+  },
+  NCUPD_DISK_FULL: {
+    message: 'A disk filled up during the run.',
+    hint: 'The message names the path. Free space there (ncupd needs room for the staged release beside the install root and for the snapshot in the state directory) and run again; the instance was rolled back or never changed.',
+    retryable: true,
   },
   NCUPD_USAGE: {
     message: 'The command line is not valid.',

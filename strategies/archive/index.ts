@@ -1,7 +1,8 @@
 import { dirname, join } from 'node:path';
 import type { RunContext } from '../../daemon/engine/context.js';
 import { NcupdError } from '../../daemon/errors/ncupd-error.js';
-import { exists, makePrivateDir, ownershipOf, rename, removeOwnTree, syncFilesystem } from '../../daemon/engine/host-fs.js';
+import { exists, makePrivateDir, ownershipOf, rename, syncFilesystem } from '../../daemon/engine/host-fs.js';
+import { faultPoint } from '../../daemon/engine/faults.js';
 import { runReloadHook } from '../reload-hook.js';
 import { extractVerifiedZip } from '../../integrity/archive/bounded-extract.js';
 import type { UpdateStrategy } from '../strategy.js';
@@ -36,12 +37,7 @@ export const archiveStrategy = {
     }
     const txDir = join(workDir, ctx.txid);
     const stagedParent = join(txDir, 'staged');
-    ctx.undo.push({ name: 'remove the staged tree', data: { path: stagedParent }, run: async () => {
-      // Never delete what belongs to the instance: if a move back failed, the data is still in there.
-      const left = ctx.state.carried ?? [];
-      if (left.length > 0) throw new Error(`kept ${stagedParent}: it still holds ${left.join(', ')}`);
-      await removeOwnTree(ctx.host, stagedParent);
-    } });
+    await ctx.undo.push({ kind: 'remove-staged-tree', name: 'remove the staged tree', data: { path: stagedParent } });
     await makePrivateDir(ctx.host, workDir);
     await makePrivateDir(ctx.host, txDir);
     await makePrivateDir(ctx.host, stagedParent);
@@ -70,7 +66,7 @@ export const archiveStrategy = {
     // The release's own config/ holds only samples; it waits aside so the instance's config/ can move in.
     const releaseConfig = join(dirname(old), 'release-config');
     if (await exists(ctx.host, `${staged}/config`)) {
-      ctx.undo.push({ name: 'put the release config folder back', data: { from: releaseConfig, to: `${staged}/config` }, run: () => rename(ctx.host, releaseConfig, `${staged}/config`) });
+      await ctx.undo.push({ kind: 'release-config-back', name: 'put the release config folder back', data: { from: releaseConfig, to: `${staged}/config` } });
       await rename(ctx.host, `${staged}/config`, releaseConfig);
     }
     for (const move of plan.moves) {
@@ -81,39 +77,18 @@ export const archiveStrategy = {
         await ctx.host.run({ file: 'cp', args: ['-a', '--', from, to], timeoutMs: 600_000 });
         continue;
       }
-      ctx.undo.push({ name: `move ${move.relative} back`, data: { from: to, to: from }, run: async () => {
-        // Only what really moved comes back (a forward rename that failed left it in place); if
-        // something took its place meanwhile, that is reported, never overwritten.
-        const settled = (): void => {
-          ctx.state.carried = (ctx.state.carried ?? []).filter((p) => p !== to);
-        };
-        if (!(await exists(ctx.host, to))) {
-          settled();
-          return;
-        }
-        if (await exists(ctx.host, from)) throw new Error(`cannot move ${move.relative} back: ${from} exists again (it stays at ${to})`);
-        await rename(ctx.host, to, from);
-        settled();
-      } });
-      ctx.state.carried = [...(ctx.state.carried ?? []), to];
+      await ctx.undo.push({ kind: 'move-back', name: `move ${move.relative} back`, data: { from: to, to: from, relative: move.relative } });
       await ctx.journal.append({ type: 'intent', step: 'carry', data: { from, to, why: move.why } });
       await rename(ctx.host, from, to);
       await ctx.journal.append({ type: 'done', step: 'carry', data: { from, to } });
+      await faultPoint('carry:moved', ctx.signal);
     }
-    ctx.undo.push({
-      name: 'swap the old code back', data: { live, staged, old },
-      run: async () => {
-        // Also when a failure fell between the two renames: the live path may be empty.
-        if (await exists(ctx.host, old)) {
-          if (await exists(ctx.host, live)) await rename(ctx.host, live, staged);
-          await rename(ctx.host, old, live);
-        }
-        await runReloadHook(ctx);
-      },
-    });
+    await ctx.undo.push({ kind: 'swap-back', name: 'swap the old code back', data: { live, staged, old } });
     await ctx.journal.append({ type: 'intent', step: 'swap', data: { live, staged, old } });
     await rename(ctx.host, live, old);
+    await faultPoint('swap:between', ctx.signal);
     await rename(ctx.host, staged, live);
+    await faultPoint('swap:done', ctx.signal);
     await runReloadHook(ctx);
   },
 

@@ -1,6 +1,8 @@
 import { dirname, join } from 'node:path';
 import type { RunContext } from '../../daemon/engine/context.js';
-import { exists, listDir, makePrivateDir, removeOwnTree, rename } from '../../daemon/engine/host-fs.js';
+import { exists, listDir, makePrivateDir } from '../../daemon/engine/host-fs.js';
+import { faultPoint } from '../../daemon/engine/faults.js';
+import { dataEntry } from './undo.js';
 import { NcupdError } from '../../daemon/errors/ncupd-error.js';
 import { loadTrustRoot } from '../../integrity/trust/trust-certificate.js';
 import { archiveStrategy } from '../archive/index.js';
@@ -18,12 +20,6 @@ function txDir(ctx: RunContext): string {
   return join(dirname(ctx.instance.path), `.ncupd-${ctx.instance.name}`, ctx.txid);
 }
 
-function dataEntry(ctx: RunContext): string | undefined {
-  const data = ctx.state.discovered?.dataDirectory.replace(/\/+$/, '') ?? '';
-  const rel = data.startsWith(`${ctx.instance.path}/`) ? data.slice(ctx.instance.path.length + 1) : undefined;
-  return rel && !rel.includes('/') ? rel : undefined;
-}
-
 /** Hard-link copy of the code (cheap: the updater replaces files rather than rewriting them), real copies where Nextcloud writes in place. */
 async function snapshotCode(ctx: RunContext, old: string): Promise<string[]> {
   const skip = dataEntry(ctx);
@@ -35,22 +31,6 @@ async function snapshotCode(ctx: RunContext, old: string): Promise<string[]> {
   }
   await ctx.host.run({ file: 'chmod', args: ['--reference', ctx.instance.path, old] });
   return entries;
-}
-
-/** Puts the snapshot back: what the updater wrote moves aside (never rm -rf on the instance), the old entries move in. */
-async function restoreCode(ctx: RunContext, old: string, stepFile: string): Promise<void> {
-  const live = ctx.instance.path;
-  const aside = join(dirname(old), 'updater-result');
-  const skip = dataEntry(ctx);
-  await makePrivateDir(ctx.host, aside);
-  // Every rename is attempted; the failures are reported together (style.md: rollback names what it could not undo).
-  const failed: string[] = [];
-  const attempt = async (from: string, to: string) => rename(ctx.host, from, to).catch((e: unknown) => failed.push(e instanceof Error ? e.message : String(e)));
-  for (const entry of await listDir(ctx.host, live)) if (entry !== skip) await attempt(`${live}/${entry}`, `${aside}/${entry}`);
-  for (const entry of await listDir(ctx.host, old)) await attempt(`${old}/${entry}`, `${live}/${entry}`);
-  await ctx.host.run({ file: 'rm', args: ['-f', '--', stepFile] });
-  await runReloadHook(ctx);
-  if (failed.length > 0) throw new Error(`could not restore every entry: ${failed.join('; ')}`);
 }
 
 /** Drives the instance's own updater.phar, fed the exact bytes ncupd verified, inside ncupd's window. */
@@ -83,14 +63,13 @@ export const updaterStrategy = {
     const old = ctx.state.oldRoot!;
     const stepFile = `${discovered.updaterDir}/.step`;
     // A partial copy is only ncupd's own folder: removing it is the undo until the snapshot is whole.
-    ctx.undo.push({ name: 'remove the partial code snapshot', data: { old }, run: async () => {
-      if (!ctx.state.codeSnapshotComplete) await removeOwnTree(ctx.host, old);
-    } });
+    await ctx.undo.push({ kind: 'remove-partial-code-snapshot', name: 'remove the partial code snapshot', data: { old } });
     await ctx.journal.append({ type: 'intent', step: 'code-snapshot', data: { old } });
     await snapshotCode(ctx, old);
-    ctx.state.codeSnapshotComplete = true;
+    await faultPoint('code-snapshot:copied', ctx.signal);
     await ctx.journal.append({ type: 'done', step: 'code-snapshot', data: { old } });
-    ctx.undo.push({ name: 'restore the code the updater replaced', data: { old, live: ctx.instance.path }, run: () => restoreCode(ctx, old, stepFile) });
+    await ctx.undo.push({ kind: 'restore-updater-code', name: 'restore the code the updater replaced',
+      data: { old, live: ctx.instance.path, stepFile, id: `${ctx.txid}-code`, dataEntry: dataEntry(ctx) ?? '' } });
     const help = await ctx.host.run({ file: ctx.instance.php, args: [`${ctx.instance.path}/updater/updater.phar`, '--help'], cwd: ctx.instance.path, user: ctx.instance.webUser, reject: false });
     const can = updaterCapabilities(help.stdout);
     const trust = loadTrustRoot(ctx.instance.trust.certificate);
@@ -99,6 +78,7 @@ export const updaterStrategy = {
       const verify = trust.isNextcloud && can.signature && ctx.state.check?.verdict.target?.signature
         ? [`--signature=${ctx.state.check.verdict.target.signature}`]
         : can.noVerify ? ['--no-verify'] : [];
+      await faultPoint('updater:before', ctx.signal);
       const run = await ctx.host.run({
         file: ctx.instance.php, args: [`${ctx.instance.path}/updater/updater.phar`, '--no-interaction', '--no-backup', '--no-upgrade', `--url=${served.url}`, ...verify],
         cwd: ctx.instance.path, user: ctx.instance.webUser, reject: false, timeoutMs: 1_800_000, signal: ctx.signal, secrets: ctx.secrets,

@@ -4,6 +4,7 @@ import type { RunSummary } from '../../engine/journal-types.js';
 import { resolveConfig, selectInstances, type GlobalOptions } from '../context.js';
 import { explain, progressLine, summaryLine } from '../progress.js';
 import { progressPrinter } from '../output.js';
+import { extendStopTimeout } from '../../engine/systemd-notify.js';
 
 export interface NowOptions extends GlobalOptions {
   dryRun?: boolean;
@@ -26,6 +27,8 @@ export async function runNow(options: NowOptions): Promise<number> {
       return;
     }
     process.stderr.write(`${signal}: cancelling the run; everything done so far is rolled back\n`);
+    // Under systemd the rollback gets its own stop time (docs/reliability.md, "Stopping").
+    void extendStopTimeout(host, 'rolling back a cancelled update');
     cancel.abort();
   };
   process.on('SIGINT', onSignal);
@@ -42,8 +45,10 @@ export async function runNow(options: NowOptions): Promise<number> {
       host, config, instance, dryRun: options.dryRun, signal: cancel.signal,
       emit: (event) => {
         if (event.type === 'download') bar?.(event);
-        const line = options.json ? undefined : progressLine(event);
-        if (line) process.stdout.write(`${line}\n`);
+        const line = progressLine(event);
+        // What a rollback waits for reaches the operator even with --json (on stderr, stdout stays JSON).
+        if (line && options.json && (event.type === 'waiting' || event.type === 'alert')) process.stderr.write(`${line}\n`);
+        else if (line && !options.json) process.stdout.write(`${line}\n`);
       },
     });
     summaries.push(summary);

@@ -9,6 +9,7 @@ export const discoverStage: Stage = {
     const check = await checkRelease(ctx.host, ctx.instance, { sysroot: ctx.sysroot, signal: ctx.signal });
     ctx.state.check = check;
     ctx.state.discovered = check.instance;
+    ctx.state.fromVersion = check.instance.installedVersion;
     const { verdict } = check;
     if (verdict.decision === 'up-to-date') return { kind: 'stop', result: 'up-to-date', detail: verdict.reason };
     if (verdict.decision === 'hold') return { kind: 'stop', result: 'held', detail: verdict.reason };

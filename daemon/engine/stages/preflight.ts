@@ -8,6 +8,7 @@ import { exists, freeBytes, makePrivateDir } from '../host-fs.js';
 import { occ } from '../occ.js';
 import type { RunContext } from '../context.js';
 import type { Stage } from '../stage.js';
+import { writeFacts } from '../recovery-facts.js';
 
 function fail(ctx: RunContext, detail: string, hint?: string): never {
   throw new NcupdError('NCUPD_PREFLIGHT_FAILED', { stage: 'preflight', instance: ctx.instance.name, detail, hint });
@@ -64,5 +65,12 @@ export const preflightStage: Stage = {
     ctx.state.snapshotDir = snapshotDir;
     ctx.state.integrityBaseline = await integrityBaseline(ctx);
     ctx.state.appsBefore = Object.fromEntries(d.apps.filter((a) => a.enabled).map((a) => [a.id, { shipped: a.shipped }]));
+    // What recovery needs after a crash, durable before maintenance goes on (never the password).
+    const { credentials: _secret, ...known } = database;
+    const path = await writeFacts(ctx.config.stateDir, ctx.instance.name, ctx.txid, {
+      fromVersion: d.installedVersion, targetVersion: ctx.state.targetVersion!, snapshotDir, database: known,
+      integrityBaseline: ctx.state.integrityBaseline, appsBefore: ctx.state.appsBefore, workDir: ctx.state.workDir, oldRoot: ctx.state.oldRoot,
+    });
+    await ctx.journal.append({ type: 'facts', data: { path } });
   },
 };

@@ -2,7 +2,8 @@ import { NcupdError } from '../../errors/ncupd-error.js';
 import { databaseMethods } from '../../snapshots/database/registry.js';
 import { setMaintenance, occ } from '../occ.js';
 import { makePrivateDir } from '../host-fs.js';
-import { snapshotConfig, restoreConfig } from '../config-snapshot.js';
+import { snapshotConfig } from '../config-snapshot.js';
+import { faultWhileRunning } from '../faults.js';
 import type { Stage } from '../stage.js';
 
 /** Stage 7: maintenance on; its undo (maintenance off) runs last, after the restored instance was checked. */
@@ -10,7 +11,7 @@ export const maintenanceOnStage: Stage = {
   name: 'maintenance-on', changesInstance: true, inWindow: true,
   timeoutMs: () => 120_000,
   async run(ctx) {
-    ctx.undo.push({ name: 'turn maintenance mode off', last: true, run: () => setMaintenance(ctx.host, ctx.instance, false, { secrets: ctx.secrets }) });
+    await ctx.undo.push({ kind: 'maintenance-off', name: 'turn maintenance mode off', last: true });
     ctx.state.windowStartedAt = Date.now();
     await setMaintenance(ctx.host, ctx.instance, true, { signal: ctx.signal, secrets: ctx.secrets });
   },
@@ -72,11 +73,12 @@ export const upgradeStage: Stage = {
   async run(ctx) {
     const dir = ctx.state.snapshotDir!;
     const database = ctx.state.database!;
-    const snapshot = ctx.state.dbSnapshot!;
     // Two steps, so a failed config restore does not keep the database from being restored.
-    ctx.undo.push({ name: 'restore the database from the snapshot', data: { dir, type: database.type, database: database.name }, run: () => databaseMethods[database.type]!.restore(ctx.host, database, snapshot) });
-    ctx.undo.push({ name: 'restore config from the snapshot', data: { dir }, run: () => restoreConfig(ctx.host, `${dir}/config`, ctx.instance.path) });
-    const result = await occ(ctx.host, ctx.instance, ['upgrade', '--no-interaction'], { signal: ctx.signal, timeoutMs: 3_600_000, secrets: ctx.secrets });
+    await ctx.undo.push({ kind: 'restore-database', name: 'restore the database from the snapshot', data: { dir, type: database.type, database: database.name } });
+    await ctx.undo.push({ kind: 'restore-config', name: 'restore config from the snapshot', data: { dir } });
+    const during = faultWhileRunning('upgrade:running', ctx.signal);
+    const result = await occ(ctx.host, ctx.instance, ['upgrade', '--no-interaction'], { signal: during.signal, timeoutMs: 3_600_000, secrets: ctx.secrets })
+      .finally(() => during.stop());
     if (result.exitCode !== 0) {
       const output = `${result.stdout}\n${result.stderr}`.trim().split('\n').filter((l) => l.trim() !== '').slice(-8).join('\n');
       throw new NcupdError('NCUPD_UPGRADE_FAILED', { stage: 'upgrade', instance: ctx.instance.name, detail: `occ upgrade exited ${result.exitCode ?? result.signal}:\n${output}` });

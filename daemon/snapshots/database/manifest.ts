@@ -3,8 +3,9 @@
 // anything else. It never holds a password.
 import { z } from 'zod';
 import type { Host } from '../../hosts/host.js';
+import { faultPoint } from '../../engine/faults.js';
 import type { DatabaseSnapshot, SnapshotFile } from './method.js';
-import { fail, LONG_MS, QUICK_MS, runTool, TAKE_FAILURE, VERIFY_FAILURE, type Failure } from './run-tool.js';
+import { fail, LONG_MS, QUICK_MS, RESTORE_FAILURE, runTool, TAKE_FAILURE, VERIFY_FAILURE, type Failure } from './run-tool.js';
 
 export const MANIFEST_NAME = 'manifest.json';
 
@@ -93,7 +94,14 @@ export async function restrictFiles(host: Host, dir: string, names: readonly str
  * and manifest.json is written beside it. One place, so all methods seal snapshots alike.
  */
 export async function sealSnapshot(host: Host, dir: string, file: string, manifest: Omit<DatabaseManifest, 'files'>, signal?: AbortSignal): Promise<DatabaseSnapshot> {
+  await faultPoint('db-dump:written', signal);
   await restrictFiles(host, dir, [file], signal);
   const files = await describeFiles(host, dir, [file], TAKE_FAILURE, signal);
   return writeManifest(host, dir, { ...manifest, files }, signal);
+}
+
+/** A snapshot as its manifest describes it: what recovery restores from after a crash lost the run's memory. */
+export async function loadSnapshot(host: Host, dir: string): Promise<DatabaseSnapshot> {
+  const manifest = await readManifest(host, dir, RESTORE_FAILURE);
+  return { method: manifest.method, dir, files: manifest.files, createdAt: manifest.createdAt, durationMs: manifest.durationMs };
 }

@@ -3,6 +3,7 @@
 import type { Host } from '../../../hosts/host.js';
 import { checkFiles, sealSnapshot } from '../manifest.js';
 import type { DatabaseSnapshotMethod, DatabaseTarget } from '../method.js';
+import { faultPoint } from '../../../engine/faults.js';
 import { fail, findProgram, LONG_MS, PING_FAILURE, RESTORE_FAILURE, runTool, TAKE_FAILURE, VERIFY_FAILURE, withFailure, type Failure } from '../run-tool.js';
 import { maskingHost, withSecretFile } from '../secret-file.js';
 
@@ -153,6 +154,7 @@ export const mysqlSnapshotMethod = {
         const listing = await run(['-e', LIST_OBJECTS], `listing the tables of ${target.name}`);
         const drop = dropStatements(listing.stdout);
         if (drop) await run([], `dropping the tables of ${target.name}`, drop);
+        await faultPoint('db-restore:dropped', signal);
         // `source` streams the file from disk; the dump sets its own character set and foreign key checks.
         await run(['--max-allowed-packet=1G', '-e', `source ${path}`], `loading ${path} into ${target.name}`);
       }, signal);

@@ -1,5 +1,6 @@
 // PostgreSQL: pg_dump's custom format (one snapshot of the database, contract 7 "Backup"),
 // restored by dropping what the instance's login owns now and replaying the dump in one transaction.
+import { faultPoint } from '../../../engine/faults.js';
 import type { Host } from '../../../hosts/host.js';
 import { checkFiles, sealSnapshot } from '../manifest.js';
 import type { DatabaseSnapshotMethod, DatabaseTarget } from '../method.js';
@@ -142,6 +143,7 @@ export const pgsqlSnapshotMethod = {
     await withFailure(RESTORE_FAILURE, () => withLogin(host, target, RESTORE_FAILURE, async (env) => {
       await runTool(host, { file: 'psql', args: psqlArgs(target, RESTORE_FAILURE), input: DROP_OWNED_OBJECTS, env, timeoutMs: LONG_MS, signal },
         RESTORE_FAILURE, `dropping what ${target.name} holds now`);
+      await faultPoint('db-restore:dropped', signal);
       await runTool(host, {
         file: 'pg_restore',
         args: ['--no-owner', '--no-privileges', '--single-transaction', '--exit-on-error', '-w', ...connectArgs(target, RESTORE_FAILURE), '--', `${snapshot.dir}/${DUMP_FILE}`],

@@ -1,0 +1,44 @@
+import { readDatabaseCredentials } from '../discovery/read-credentials.js';
+import { loadSnapshot } from '../snapshots/database/manifest.js';
+import { databaseMethods } from '../snapshots/database/registry.js';
+import type { DatabaseTarget } from '../snapshots/database/method.js';
+import { restoreConfig } from './config-snapshot.js';
+import type { RunContext } from './context.js';
+import { faultPoint } from './faults.js';
+import { setMaintenance } from './occ.js';
+import { arg, type UndoAction } from './undo-action.js';
+
+/** The run's database; in recovery rebuilt from the facts, the password read again from config.php (it never is journaled). */
+export async function databaseOf(ctx: RunContext): Promise<DatabaseTarget> {
+  if (ctx.state.database) return ctx.state.database;
+  const known = ctx.state.facts?.database;
+  if (!known) throw new Error('the database of this transaction is unknown (no recovery facts)');
+  const credentials = known.type === 'sqlite3' ? undefined : await readDatabaseCredentials(ctx.host, ctx.instance);
+  if (credentials?.password) ctx.secrets.push(credentials.password);
+  ctx.state.database = { ...known, credentials };
+  return ctx.state.database;
+}
+
+/** The undo steps of the engine's own stages (maintenance, database, config); strategies bring theirs. */
+export const coreUndoActions: readonly UndoAction[] = [
+  {
+    kind: 'maintenance-off',
+    run: (ctx) => setMaintenance(ctx.host, ctx.instance, false, { secrets: ctx.secrets }),
+  },
+  {
+    kind: 'restore-config',
+    run: (ctx, data) => restoreConfig(ctx.host, `${arg(data, 'dir')}/config`, ctx.instance.path),
+  },
+  {
+    kind: 'restore-database',
+    needs: ['database'],
+    async run(ctx, data) {
+      const target = await databaseOf(ctx);
+      const method = databaseMethods[target.type];
+      if (!method) throw new Error(`no snapshot method for dbtype ${target.type}`);
+      const snapshot = await loadSnapshot(ctx.host, `${arg(data, 'dir')}/database`);
+      await faultPoint('db-restore:start');
+      await method.restore(ctx.host, target, snapshot);
+    },
+  },
+];
