@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 say() { printf 'setup: %s\n' "$*"; }
 [ "$(id -u)" -eq 0 ] || { echo "setup: run as root (the tests create users, start servers and switch users)" >&2; exit 1; }
 
-packages=(php-cli php-sqlite3 php-mysql php-pgsql php-zip php-curl php-xml php-mbstring
+packages=(socat php-cli php-sqlite3 php-mysql php-pgsql php-zip php-curl php-xml php-mbstring
   mariadb-server mariadb-client postgresql postgresql-client openssh-server openssh-client
   zip unzip bzip2 tar gnupg openssl sqlite3 git util-linux procps iproute2 ca-certificates)
 missing=()

@@ -57,6 +57,11 @@ withInstanceOptions(program.command('recover').description('finish or undo every
   .option('--state-dir <dir>', 'with --path: state directory (default /var/lib/ncupd)')
   .action(async (options: GlobalOptions) => run(async (o) => (await import('./commands/recover.js')).runRecover(o), options));
 
+withInstanceOptions(program.command('clear-updater-step').description('explain a leftover .step of the official updater; with --yes, move it aside when that is safe'))
+  .option('--yes', 'move .step and downloads/ into the state directory (without it nothing is changed)')
+  .option('--state-dir <dir>', 'with --path: state directory (default /var/lib/ncupd)')
+  .action(async (options: GlobalOptions) => run(async (o) => (await import('./commands/clear-updater-step.js')).runClearUpdaterStep(o), options));
+
 withInstanceOptions(program.command('history').description('past runs, newest first'))
   .option('--limit <n>', 'how many', '20')
   .option('--state-dir <dir>', 'with --path: state directory (default /var/lib/ncupd)')

@@ -16,7 +16,7 @@ import { readFacts } from './recovery-facts.js';
 import { pruneByRetention, tidyWorkArea } from './retention.js';
 import { discardPreparation, rollback } from './runner.js';
 import { checkPhase } from './stages/commit.js';
-import { pendingUndoFrom, UndoStack } from './undo-stack.js';
+import { UndoStack } from './undo-stack.js';
 import { stopLeftoverProcesses } from './leftover-processes.js';
 
 export interface RecoverOptions {
@@ -86,7 +86,7 @@ async function recoverTransaction(options: RecoverOptions, open: UnfinishedTrans
     emit({ type: 'note', message: `recovering transaction ${open.txid} (interrupted at ${position.interruptedAt})` });
     await journal.append({ type: 'recover', data: { pid: process.pid, interruptedAt: position.interruptedAt } });
     const ctx: RunContext = {
-      txid: open.txid, host, config, instance, strategy, journal, undo: new UndoStack(journal, pendingUndoFrom(records)),
+      txid: open.txid, host, config, instance, strategy, journal, undo: UndoStack.fromJournal(journal, records),
       signal: options.signal ?? new AbortController().signal, dryRun: false, secrets: [], emit,
       state: {
         facts, fromVersion: facts?.fromVersion, targetVersion: facts?.targetVersion, snapshotDir: facts?.snapshotDir,

@@ -32,6 +32,8 @@ export async function writeFacts(stateDir: string, instance: string, txid: strin
   try {
     const handle = await open(temporary, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW, 0o600);
     try {
+      // A leftover temporary file keeps its old mode through O_TRUNC: set 0600 explicitly.
+      await handle.chmod(0o600);
       await handle.writeFile(`${JSON.stringify(facts)}\n`);
       await handle.sync();
     } finally {
@@ -54,9 +56,16 @@ export async function readFacts(stateDir: string, instance: string, txid: string
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw journalError(`could not read the recovery facts ${path}: ${errorText(error)}`, error);
   }
+  let parsed: unknown;
   try {
-    return JSON.parse(text) as RecoveryFacts;
+    parsed = JSON.parse(text);
   } catch (error) {
     throw journalError(`the recovery facts ${path} are not JSON: ${errorText(error)}`, error);
   }
+  const facts = parsed as Partial<RecoveryFacts> | null;
+  if (typeof facts !== 'object' || facts === null || typeof facts.fromVersion !== 'string' || typeof facts.targetVersion !== 'string'
+    || typeof facts.snapshotDir !== 'string' || typeof facts.database !== 'object' || facts.database === null) {
+    throw journalError(`the recovery facts ${path} are not recovery facts (versions, snapshot folder or database missing)`);
+  }
+  return facts as RecoveryFacts;
 }

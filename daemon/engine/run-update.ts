@@ -67,8 +67,22 @@ export async function runUpdate(options: UpdateOptions): Promise<RunSummary> {
     const summary: RunSummary = { txid, instance: instance.name, startedAt, endedAt: new Date().toISOString(), ...outcome };
     // A rollback that could not finish keeps its transaction open: recovery (`ncupd recover`, the
     // daemon at start) completes it later from the journal, once what was missing is back.
-    if (summary.result !== 'rollback-failed') await journal.append({ type: 'end', data: { result: summary.result } });
-    await appendHistory(config.stateDir, summary);
+    let ended = false;
+    try {
+      if (summary.result !== 'rollback-failed') {
+        await journal.append({ type: 'end', data: { result: summary.result } });
+        ended = true;
+      }
+      await appendHistory(config.stateDir, summary);
+    } catch (error) {
+      // The instance already is what the summary says (a full state disk, say, after a rollback):
+      // the operator must still read the result. An `end` not written leaves the transaction to recovery.
+      const why = error instanceof Error ? error.message : String(error);
+      const detail = ended || summary.result === 'rollback-failed' ? `the run history was not written (${why})`
+        : `the end of the transaction was not journaled (${why}); once the state directory is writable, \`ncupd recover --instance ${instance.name}\` closes it`;
+      emit({ type: 'alert', message: `${instance.name}: ${detail}` });
+      return { ...summary, message: summary.message ? `${summary.message}\n${detail}` : detail };
+    }
     return summary;
   } finally {
     await journal?.close();

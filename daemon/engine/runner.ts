@@ -91,6 +91,8 @@ export async function rollback(ctx: RunContext): Promise<RollbackReport> {
   // Nobody may write while the instance is put back: after the commit point (or a failed
   // maintenance-off) maintenance may be off; the config restore alone would not reach PHP's opcache.
   if (ctx.state.windowStartedAt !== undefined) {
+    // A crash between the maintenance-on intent and its undo push leaves no step to turn it off again.
+    if (!ctx.undo.has('maintenance-off')) await ctx.undo.push({ kind: 'maintenance-off', name: 'turn maintenance mode off', last: true }, { bestEffort: true });
     await journalBestEffort(ctx, { type: 'intent', step: 'maintenance-on-for-rollback' });
     await setMaintenance(ctx.host, ctx.instance, true, { secrets: ctx.secrets }).catch((error: unknown) =>
       ctx.emit({ type: 'note', message: `could not turn maintenance on before rolling back: ${error instanceof Error ? error.message : String(error)}` }));

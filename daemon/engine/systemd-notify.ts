@@ -9,8 +9,10 @@ export const ROLLBACK_STOP_EXTENSION_S = 900;
  * (the unit sets NotifyAccess=all). Outside systemd it does nothing; a failure is only logged.
  */
 export async function extendStopTimeout(host: Host, why: string, seconds = ROLLBACK_STOP_EXTENSION_S): Promise<boolean> {
-  if (!process.env.NOTIFY_SOCKET) return false;
-  const result = await host.run({ file: 'systemd-notify', args: [`EXTEND_TIMEOUT_USEC=${seconds * 1_000_000}`, `STATUS=stopping: ${why}`], reject: false, timeoutMs: 5000 })
+  const socket = process.env.NOTIFY_SOCKET;
+  if (!socket) return false;
+  // The executor passes no environment implicitly: the socket is handed over explicitly.
+  const result = await host.run({ file: 'systemd-notify', args: [`EXTEND_TIMEOUT_USEC=${seconds * 1_000_000}`, `STATUS=stopping: ${why}`], env: { NOTIFY_SOCKET: socket }, reject: false, timeoutMs: 5000 })
     .catch(() => undefined);
   return result?.exitCode === 0;
 }

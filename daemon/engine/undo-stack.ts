@@ -27,21 +27,33 @@ export interface UndoFailure {
 
 /**
  * Rollback as a stack (style.md, point 3): a stage pushes its undo before it acts; rollback runs
- * last-in-first-out and attempts every step even when one fails, reporting exactly which failed.
+ * last-in-first-out and stops at the first failure, reporting exactly which step failed and which wait.
  * push() is durable before it resolves: an action whose undo is not journaled never starts.
  */
 export class UndoStack {
   readonly #steps: PendingUndo[];
   #next: number;
 
-  constructor(private readonly journal: Pick<Journal, 'append'>, restored: readonly PendingUndo[] = []) {
+  /** `usedIds`: every id the transaction ever pushed (undone ones too), so a new push never reuses one. */
+  constructor(private readonly journal: Pick<Journal, 'append'>, restored: readonly PendingUndo[] = [], usedIds: readonly string[] = []) {
     this.#steps = [...restored];
-    this.#next = restored.reduce((n, s) => Math.max(n, Number(s.id.slice(1)) || 0), 0) + 1;
+    this.#next = [...restored.map((s) => s.id), ...usedIds].reduce((n, id) => Math.max(n, Number(id.slice(1)) || 0), 0) + 1;
   }
 
-  async push(step: UndoStep): Promise<void> {
+  /** The stack a crashed transaction still owes, rebuilt from its journal. */
+  static fromJournal(journal: Pick<Journal, 'append'>, records: readonly JournalRecord[]): UndoStack {
+    const used = records.filter((r) => r.type === 'undo-push' && typeof r.data?.id === 'string').map((r) => r.data!.id as string);
+    return new UndoStack(journal, pendingUndoFrom(records), used);
+  }
+
+  /** `bestEffort`: during a rollback the step is needed even when the journal cannot be written. */
+  async push(step: UndoStep, options: { bestEffort?: boolean } = {}): Promise<void> {
     const pending: PendingUndo = { ...step, id: `u${this.#next++}` };
-    await this.journal.append({ type: 'undo-push', step: pending.name, data: { id: pending.id, kind: pending.kind, last: pending.last === true, args: pending.data ?? {} } });
+    try {
+      await this.journal.append({ type: 'undo-push', step: pending.name, data: { id: pending.id, kind: pending.kind, last: pending.last === true, args: pending.data ?? {} } });
+    } catch (error) {
+      if (!options.bestEffort) throw error;
+    }
     this.#steps.push(pending);
   }
 
@@ -53,20 +65,29 @@ export class UndoStack {
     return this.#steps.map((s) => s.name);
   }
 
-  /** Runs every step of one phase (`last` or not), newest first; a failing step is reported, the rest still run. */
+  has(kind: string): boolean {
+    return this.#steps.some((s) => s.kind === kind);
+  }
+
+  /**
+   * Runs the steps of one phase (`last` or not), newest first, and stops at the first failure: each
+   * step may rely on every newer one being undone (a move back needs the swap back before it), so
+   * running past a failure could act on the wrong tree. The failed step and those below it stay on
+   * the stack, and in the journal, for the next attempt (recovery).
+   */
   async unwind(run: (step: PendingUndo) => Promise<void>, onlyLast = false): Promise<UndoFailure[]> {
-    const failures: UndoFailure[] = [];
     for (let i = this.#steps.length - 1; i >= 0; i--) {
       const step = this.#steps[i]!;
       if (Boolean(step.last) !== onlyLast) continue;
-      this.#steps.splice(i, 1);
       try {
         await run(step);
       } catch (error) {
-        failures.push({ step: step.name, error });
+        const waiting = this.#steps.slice(0, i).filter((s) => Boolean(s.last) === onlyLast).reverse();
+        return [{ step: step.name, error }, ...waiting.map((s) => ({ step: s.name, error: new Error(`not attempted: it waits for "${step.name}"`) }))];
       }
+      this.#steps.splice(i, 1);
     }
-    return failures;
+    return [];
   }
 }
 

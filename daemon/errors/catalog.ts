@@ -234,6 +234,11 @@ export const errorCatalog = {
     hint: 'The run was rolled back; the updater\'s own message is quoted. `.step` leftovers are removed by ncupd when it rolls back.',
     retryable: false,
   },
+  NCUPD_UPDATER_STEP_UNSAFE: {
+    message: 'A leftover `.step` of the official updater cannot be cleared safely: an updater runs, or the code on disk is no longer the installed version as a whole.',
+    hint: 'The message names what failed. If an updater runs, let it finish. Otherwise the code is half-replaced: finish with the official updater (`sudo -u www-data php updater/updater.phar`) or restore the code from a backup, then check again with `ncupd clear-updater-step`.',
+    retryable: false,
+  },
   NCUPD_UNFINISHED_TRANSACTION: {
     message: 'An earlier transaction on this instance did not finish.',
     hint: 'Run `ncupd recover --instance <name>` (the daemon does it at start): it finishes or undoes the transaction from its journal, named in the message. If recovery reports what it waits for (a database server), bring that back.',

@@ -45,11 +45,11 @@ export const preflightStage: Stage = {
     if (d.updaterStep && !(d.updaterStep.state === 'end' && (d.updaterStep.step ?? 0) >= 12) && d.updaterStep.state !== 'start') {
       // Stopped between steps (Ctrl-C): its next run would resume with its own stale downloads/ instead of ncupd's bytes.
       fail(ctx, `the official updater left ${d.updaterStep.path} at step ${d.updaterStep.step ?? '?'} (state ${d.updaterStep.state ?? '?'}): an interrupted update`,
-        `Check \`occ status\`; if the code is still the installed version, remove ${d.updaterStep.path} and the downloads/ folder beside it.`);
+        `Run \`ncupd clear-updater-step --instance ${ctx.instance.name}\`: it explains the leftover and, if the code is still the installed version, moves ${d.updaterStep.path} and the downloads/ folder beside it aside (with --yes).`);
     }
     if (d.updaterStep?.state === 'start') {
       fail(ctx, `the official updater left ${d.updaterStep.path} in state "start" (step ${d.updaterStep.step ?? '?'}): an updater is running or crashed`,
-        `If no updater runs (check with \`pgrep -f updater.phar\`), the instance may be half-updated: check \`occ status\`, then remove ${d.updaterStep.path}.`);
+        `Run \`ncupd clear-updater-step --instance ${ctx.instance.name}\`: it checks for a running updater and whether the code is half-replaced, and moves ${d.updaterStep.path} aside (with --yes) only when that is safe.`);
     }
     const database = await databaseTarget(ctx);
     const method = databaseMethods[database.type];

@@ -20,11 +20,25 @@ export interface Bed {
   readonly server: UpdateServerDouble;
   readonly target: BuiltRelease;
   readonly work: string;
+  readonly stateDir: string;
   now(extra?: string[]): ReturnType<typeof runNcupd>;
   close(): Promise<void>;
 }
 
-export async function makeBed(options: { db?: InstanceOptions['db']; server?: InstanceOptions['server']; dataOutside?: boolean; faults?: ReleaseFault[]; strategy?: 'archive' | 'updater'; instance?: Partial<InstanceOptions> } = {}): Promise<Bed> {
+export interface BedOptions {
+  readonly db?: InstanceOptions['db'];
+  readonly server?: InstanceOptions['server'];
+  readonly dataOutside?: boolean;
+  readonly faults?: ReleaseFault[];
+  readonly strategy?: 'archive' | 'updater';
+  readonly instance?: Partial<InstanceOptions>;
+  /** ncupd's state directory (default `<work>/state`), for example on a small file system. */
+  readonly stateDir?: string;
+  /** More keys of the instance in config.yaml, for example `rollbackWaitSeconds`. */
+  readonly instanceConfig?: Readonly<Record<string, string | number>>;
+}
+
+export async function makeBed(options: BedOptions = {}): Promise<Bed> {
   const [installed, target] = await Promise.all([buildRelease({ version: '33.0.5' }), buildRelease({ version: '33.0.6', faults: options.faults ?? [] })]);
   const server = await startUpdateServer({ today: '2026-11-27' });
   const name = 'nextcloud-33.0.6.zip';
@@ -35,18 +49,20 @@ export async function makeBed(options: { db?: InstanceOptions['db']; server?: In
   const instance = await createInstance({ release: installed, db: options.db, server: options.server, dataOutside: options.dataOutside, rows: 500, ...options.instance });
   const served = await serveInstance(instance);
   const work = mkdtempSync(join(tmpdir(), 'ncupd-tx-'));
-  scannedDirectories.push(join(work, 'state'), join(work, 'cache'));
+  const stateDir = options.stateDir ?? join(work, 'state');
+  scannedDirectories.push(stateDir, join(work, 'cache'));
   const config = join(work, 'config.yaml');
   writeFileSync(config, [
-    `stateDir: ${join(work, 'state')}`, `cacheDir: ${join(work, 'cache')}`, 'instances:', '  - name: cloud', `    path: ${instance.root}`,
+    `stateDir: ${stateDir}`, `cacheDir: ${join(work, 'cache')}`, 'instances:', '  - name: cloud', `    path: ${instance.root}`,
     `    webUser: ${instance.webUser}`, `    url: ${served.url}`, `    updateServer: ${server.url}`, `    strategy: ${options.strategy ?? 'archive'}`,
     '    finalProbeSeconds: 8', '    cronWaitSeconds: 5', '    trust:', `      certificate: ${target.pki.coreCertPath}`,
-    `    reloadCommand: [${join(work, 'reload.sh')}]`, '',
+    `    reloadCommand: [${join(work, 'reload.sh')}]`,
+    ...Object.entries(options.instanceConfig ?? {}).map(([key, value]) => `    ${key}: ${value}`), '',
   ].join('\n'));
   // The reload hook records its calls (issue 4: it runs after the swap and after a rollback swap).
   writeFileSync(join(work, 'reload.sh'), `#!/bin/sh\necho reload >> ${join(work, 'reload.log')}\n`, { mode: 0o755 });
   return {
-    instance, served, server, target, work,
+    instance, served, server, target, work, stateDir,
     now: (extra = []) => runNcupd(['now', '--config', config, ...extra], { timeoutMs: 600_000 }),
     async close() {
       await served.stop();

@@ -190,7 +190,13 @@ describe('ncupd now: the update transaction', function () {
     const bed = await makeBed({ faults: ['hanging-upgrade'], instance: { config: { 'fixture.upgrade.hang.seconds': 120 } } });
     try {
       const before = await stateOf(bed);
-      const run = host.start({ file: process.execPath, args: [join(REPO_ROOT, 'dist', 'daemon', 'cli', 'main.js'), 'now', '--json', '--config', join(bed.work, 'config.yaml')] });
+      // systemd as PID 1 cannot exist here: a socat datagram receiver stands in for its notify socket,
+      // to see that ncupd asks for more stop time (EXTEND_TIMEOUT_USEC) when a rollback begins.
+      const notifySocket = join(bed.work, 'notify.sock');
+      const notifyLog = join(bed.work, 'notify.log');
+      const receiver = host.start({ file: 'bash', args: ['-c', `exec socat -u UNIX-RECV:${notifySocket} OPEN:${notifyLog},creat,append`] });
+      for (let i = 0; i < 50 && !existsSync(notifySocket); i++) await new Promise((resolve) => setTimeout(resolve, 100));
+      const run = host.start({ file: process.execPath, args: [join(REPO_ROOT, 'dist', 'daemon', 'cli', 'main.js'), 'now', '--json', '--config', join(bed.work, 'config.yaml')], env: { NOTIFY_SOCKET: notifySocket } });
       // Wait until occ upgrade hangs: the migration has changed rows and sleeps.
       const deadline = Date.now() + 120_000;
       while (Date.now() < deadline) {
@@ -208,6 +214,8 @@ describe('ncupd now: the update transaction', function () {
       assert.equal(after.code, before.code);
       assert.deepEqual(after.rows, before.rows);
       assert.equal((await status(bed)).maintenance, false);
+      await receiver.stop(1000);
+      assert.match(readFileSync(notifyLog, 'utf8'), /EXTEND_TIMEOUT_USEC=900000000/, 'asked systemd for more stop time while rolling back');
     } finally {
       await bed.close();
     }

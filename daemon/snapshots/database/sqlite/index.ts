@@ -20,6 +20,18 @@ function ncupd_open(string $path, int $flags): SQLite3 {
 	$db->busyTimeout(30000);
 	return $db;
 }
+// With exceptions on, PHP words SQLITE_FULL (13) from a backup step as "Backup failed: 13, not an
+// error": said plainly, so a full disk is reported as one (daemon/engine/disk-full.ts).
+function ncupd_backup(SQLite3 $from, SQLite3 $to, string $what): void {
+	try {
+		if ($from->backup($to)) { return; }
+		$why = $to->lastErrorMsg();
+	} catch (Exception $e) {
+		$why = $e->getMessage();
+	}
+	if (preg_match('/^Backup failed: 13\\b/', $why) || str_contains($why, 'database or disk is full')) { $why = 'No space left on device (SQLITE_FULL)'; }
+	throw new RuntimeException("$what: $why");
+}
 function ncupd_rows(SQLite3 $db, string $sql): array {
 	$rows = [];
 	$result = $db->query($sql);
@@ -49,7 +61,7 @@ const TAKE_PHP = `${PHP_PROLOGUE}
 	if (!is_file($source)) { throw new RuntimeException("no database file at $source"); }
 	$src = ncupd_open($source, SQLITE3_OPEN_READWRITE);
 	$dst = ncupd_open($dest, SQLITE3_OPEN_READWRITE);
-	if (!$src->backup($dst)) { throw new RuntimeException('backup failed: ' . $src->lastErrorMsg()); }
+	ncupd_backup($src, $dst, "backup into $dest failed");
 	$dst->exec('PRAGMA journal_mode = DELETE');
 	$dst->close();
 	$src->close();
@@ -71,7 +83,7 @@ const RESTORE_PHP = `${PHP_PROLOGUE}
 	$wal = strtolower((string)$dst->querySingle('PRAGMA journal_mode')) === 'wal';
 	$resize = $wal && $src->querySingle('PRAGMA page_size') !== $dst->querySingle('PRAGMA page_size');
 	if ($resize) { $dst->exec('PRAGMA journal_mode = DELETE'); }
-	if (!$src->backup($dst)) { throw new RuntimeException('backup into the live database failed: ' . $dst->lastErrorMsg()); }
+	ncupd_backup($src, $dst, 'backup into the live database failed');
 	if ($resize) { $dst->exec('PRAGMA journal_mode = WAL'); }
 	if ($wal) { $dst->exec('PRAGMA wal_checkpoint(TRUNCATE)'); }
 	$check = ncupd_rows($dst, 'PRAGMA quick_check(20)');
