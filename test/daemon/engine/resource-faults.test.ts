@@ -4,7 +4,7 @@
 // MariaDB and PostgreSQL servers that really stop. Fake: only the internet (the update server
 // double and its mirror on loopback).
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { listUnfinishedTransactions } from '../../../daemon/engine/journal.js';
@@ -253,10 +253,10 @@ describe('ncupd now when a resource runs out or goes away', function () {
       });
 
       /** Pauses before `occ upgrade`, stops the server, resumes: the upgrade fails and the rollback needs the database. */
-      async function stopServerBeforeUpgrade(options: BedOptions) {
+      async function stopServerBeforeUpgrade(options: BedOptions, point = 'stage:upgrade:before') {
         const bed = await makeBed({ db: kind.db, server, ...options });
         const before = await stateOf(bed);
-        const run = startPaused(bed, 'stage:upgrade:before');
+        const run = startPaused(bed, point);
         await run.paused();
         await database.stop();
         assert.equal(await database.isRunning(), false);
@@ -265,7 +265,8 @@ describe('ncupd now when a resource runs out or goes away', function () {
       }
 
       it('waits in maintenance mode until the server is back, then rolls back with every row', async () => {
-        const { bed, before, run, endpoint } = await stopServerBeforeUpgrade({ instanceConfig: { rollbackWaitSeconds: 600 } });
+        // A migration that changed rows and failed; the server goes away just before the rollback restores them.
+        const { bed, before, run, endpoint } = await stopServerBeforeUpgrade({ faults: ['failing-migration'], instanceConfig: { rollbackWaitSeconds: 600 } }, 'undo:restore-database:before');
         try {
           const wait = await waitFor('the rollback to wait for the database', () => journalRecords(bed).find((r) => r.type === 'wait'), 120_000, run.ended);
           assert.equal(wait.step, 'database');
@@ -285,12 +286,45 @@ describe('ncupd now when a resource runs out or goes away', function () {
           assert.ok(result.stderr.includes(`… waiting for ${endpoint} (attempt 1, next try in 1 s; maintenance mode stays on)`), result.stderr);
           assert.match(result.stderr, new RegExp(`ALERT: cloud: rollback waits for ${endpoint.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}`));
           const after = await stateOf(bed);
-          assert.deepEqual(after.rows, before.rows, 'no row lost');
+          assert.deepEqual(after.rows, before.rows, 'no row lost: the rows the failed migration changed are back');
           assert.equal(after.code, before.code);
           assert.equal(after.config, before.config);
           assert.equal(after.files, before.files);
           assert.equal(await occMaintenance(bed), false);
           assert.deepEqual(await listUnfinishedTransactions(bed.stateDir, 'cloud'), [], 'the journal is closed');
+        } finally {
+          await run.dispose();
+          if (!(await database.isRunning())) await database.start();
+          await bed.close();
+        }
+      });
+
+      it('stops waiting at once on SIGTERM during recovery, keeping the transaction open for the next start', async () => {
+        const { bed, before, run } = await stopServerBeforeUpgrade({ instanceConfig: { rollbackWaitSeconds: 2 } });
+        try {
+          await run.finished(120_000);
+          assert.equal((await listUnfinishedTransactions(bed.stateDir, 'cloud')).length, 1);
+          // The rollback waits again in recovery (the server is still down), now for long; a stop request must not wait for it.
+          const configPath = join(bed.work, 'config.yaml');
+          writeFileSync(configPath, readFileSync(configPath, 'utf8').replace(/rollbackWaitSeconds: 2\b/, 'rollbackWaitSeconds: 600'));
+          const waitsBefore = journalRecords(bed).filter((r) => r.type === 'wait').length;
+          const recovering = host.start({ file: process.execPath, args: [MAIN, 'recover', '--config', join(bed.work, 'config.yaml')], env: {} });
+          await waitFor('recovery to wait for the database', () => (journalRecords(bed).filter((r) => r.type === 'wait').length > waitsBefore ? true : undefined), 120_000);
+          const stopped = Date.now();
+          const result = await recovering.stop(60_000);
+          transcript.push(result.command, result.stdout, result.stderr);
+          assert.ok(Date.now() - stopped < 15_000, `recover ended ${Date.now() - stopped} ms after SIGTERM`);
+          assert.equal(result.exitCode, 8, result.stdout + result.stderr);
+          assert.match(result.stdout, /ROLLBACK INCOMPLETE/);
+          assert.equal(maintenanceOn(bed), true, 'maintenance stays on');
+          assert.equal((await listUnfinishedTransactions(bed.stateDir, 'cloud')).length, 1, 'the transaction stays open');
+          await database.start();
+          const recovered = await recover(bed);
+          assert.deepEqual(parseJson<RunSummary[]>(recovered.stdout).map((x) => x.result), ['rolled-back'], recovered.stdout);
+          const after = await stateOf(bed);
+          assert.deepEqual(after.rows, before.rows);
+          assert.equal(after.code, before.code);
+          assert.equal(await occMaintenance(bed), false);
         } finally {
           await run.dispose();
           if (!(await database.isRunning())) await database.start();
