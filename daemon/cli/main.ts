@@ -62,10 +62,35 @@ withInstanceOptions(program.command('clear-updater-step').description('explain a
   .option('--state-dir <dir>', 'with --path: state directory (default /var/lib/ncupd)')
   .action(async (options: GlobalOptions) => run(async (o) => (await import('./commands/clear-updater-step.js')).runClearUpdaterStep(o), options));
 
+program.command('daemon').description('run as a service: recover, check on a schedule, update inside maintenance windows (what the systemd unit runs)')
+  .option('-c, --config <file>', 'configuration file (default /etc/ncupd/config.yaml)')
+  .action(async (options: { config?: string }) => run(async () => (await import('./commands/daemon.js')).runDaemon(options), {}));
+
+withInstanceOptions(program.command('status').description('every instance: versions, policy decision, last run, windows, open transactions (from the daemon when one runs)'))
+  .action(async (options: GlobalOptions) => run(async (o) => (await import('./commands/status.js')).runStatus(o), options));
+
+withInstanceOptions(program.command('pause').description('the daemon starts no scheduled update on these instances until resumed'))
+  .action(async (options: GlobalOptions) => run(async (o) => (await import('./commands/status.js')).runPause(o, true), options));
+
+withInstanceOptions(program.command('resume').description('undo `ncupd pause`'))
+  .action(async (options: GlobalOptions) => run(async (o) => (await import('./commands/status.js')).runPause(o, false), options));
+
 withInstanceOptions(program.command('history').description('past runs, newest first'))
   .option('--limit <n>', 'how many', '20')
   .option('--state-dir <dir>', 'with --path: state directory (default /var/lib/ncupd)')
   .action(async (options: GlobalOptions) => run(async (o) => (await import('./commands/history.js')).runHistory(o), options));
+
+program.command('install-service').description('write the systemd unit, its drop-ins, a configuration skeleton and the token (prints the systemctl commands, runs none)')
+  .option('-c, --config <file>', 'configuration file on the target system (default /etc/ncupd/config.yaml)')
+  .option('--root <dir>', 'write below this directory instead of / (staging for tests and packages)')
+  .option('--force', 'replace a unit or drop-in that was edited (the edited file is kept as .ncupd-old)')
+  .option('--snapshots', 'also install the drop-in for btrfs, ZFS and LVM snapshots (CAP_SYS_ADMIN, devices)')
+  .option('--read-write <dir...>', 'more folders the service may write to')
+  .option('--name <name>', 'without a configuration: name of the instance in the skeleton')
+  .option('--path <dir>', 'without a configuration: install root of the instance in the skeleton')
+  .option('--web-user <user>', 'without a configuration: web server user in the skeleton')
+  .option('--json', 'machine-readable output')
+  .action(async (options: { json?: boolean }) => run(async () => (await import('./commands/install-service.js')).runInstallService(options), options));
 
 const config = program.command('config').description('configuration commands');
 withInstanceOptions(config.command('check').description('validate the configuration, reporting every problem at once'))

@@ -12,10 +12,20 @@ interface JsonSchema {
   pattern?: string;
   minimum?: number;
   exclusiveMinimum?: number;
+  const?: unknown;
+  /** A discriminated union (the notifications): one object per variant, told apart by `type`. */
+  oneOf?: JsonSchema[];
+}
+
+/** The value of the variant's `type` key (`webhook`, `email`...). */
+function variantName(variant: JsonSchema): string {
+  return String(variant.properties?.type?.const ?? 'entry');
 }
 
 function typeOf(schema: JsonSchema): string {
+  if (schema.const !== undefined) return `\`${String(schema.const)}\``;
   if (schema.enum) return schema.enum.map((v) => `\`${String(v)}\``).join(' \\| ');
+  if (schema.oneOf) return `section by \`type\`: ${schema.oneOf.map((v) => `\`${variantName(v)}\``).join(' \\| ')}`;
   if (schema.type === 'array') return `list of ${schema.items ? typeOf(schema.items) : 'values'}`;
   if (schema.properties) return 'section';
   return Array.isArray(schema.type) ? schema.type.join(' or ') : schema.type ?? 'value';
@@ -26,9 +36,11 @@ function section(title: string, prefix: string, schema: JsonSchema, out: string[
   for (const [key, child] of Object.entries(schema.properties ?? {})) {
     const required = schema.required?.includes(key) && child.default === undefined;
     const fallback = child.default === undefined ? (required ? 'required' : '') : `\`${JSON.stringify(child.default)}\``;
-    out.push(`| \`${prefix}${key}\` | ${typeOf(child)} | ${fallback} | ${(child.description ?? '').replace(/\|/g, '\\|')} |`);
+    const meaning = child.description ?? (child.const !== undefined ? `Selects this kind of entry: \`${key}: ${String(child.const)}\`.` : '');
+    out.push(`| \`${prefix}${key}\` | ${typeOf(child)} | ${fallback} | ${meaning.replace(/\|/g, '\\|')} |`);
     if (child.properties) nested.push([`${title}: ${key}`, `${prefix}${key}.`, child]);
     if (child.items?.properties) nested.push([`${key} (each entry)`, `${key}[].`, child.items]);
+    for (const variant of child.items?.oneOf ?? []) nested.push([`${key} (each entry of type ${variantName(variant)})`, `${key}[].`, variant]);
   }
   out.push('');
 }

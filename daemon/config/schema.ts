@@ -60,6 +60,12 @@ export const snapshotSchema = z.strictObject({
   keep: z.number().int().min(1).default(3).describe('Snapshots (and old code trees) kept per instance; older ones are pruned after a successful run.'),
 });
 
+export const windowSchema = z.strictObject({
+  cron: z.string().min(9).describe('When the window opens, as a 5-field cron expression (minute hour day month weekday), for example `0 3 * * *`.'),
+  timezone: z.string().optional().describe('IANA time zone of the expression (for example `Europe/Berlin`); default: the server\'s.'),
+  durationMinutes: z.number().int().min(5).max(24 * 60).default(120).describe('How long the window stays open; a transaction starts only inside it.'),
+});
+
 export const instanceSchema = z.strictObject({
   name: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, { message: 'expected a short name of a-z, 0-9, ".", "_" and "-"' })
     .describe('Name used in commands (`--instance`), logs and status.'),
@@ -77,19 +83,68 @@ export const instanceSchema = z.strictObject({
     .describe('Runs after the code swap and after a rollback swap, before any check (for example `[systemctl, reload, php8.2-fpm]`): PHP-FPM with opcache serves cached old code otherwise.'),
   checks: checksSchema.prefault({}).describe('Operator-defined health checks, beside the built-in ones.'),
   snapshots: snapshotSchema.prefault({}).describe('Snapshot retention.'),
+  windows: z.array(windowSchema).default([{ cron: '0 3 * * *', durationMinutes: 120 }])
+    .describe('Maintenance windows in which the daemon may apply an update (`ncupd now` ignores them). Default: every night at 03:00 server time, for two hours.'),
+  soakHours: z.number().min(0).default(72)
+    .describe('The daemon applies a release only this long after it first saw it offered (others find its problems first); 0 opts out.'),
   rollbackWaitSeconds: z.number().int().min(0).default(3600).describe('How long a rollback waits (retrying with backoff) for a missing resource such as a stopped database server before it leaves the instance in maintenance for `ncupd recover` or the daemon to finish.'),
   cronWaitSeconds: z.number().min(0).default(300).describe('How long to wait for a running cron.php of the instance after maintenance is on.'),
   finalProbeSeconds: z.number().min(1).default(30)
     .describe('How long the final probe retries after maintenance is off: PHP with opcache sees the changed config.php only after `opcache.revalidate_freq` seconds unless the reload hook resets it.'),
 });
 
+const WHEN_TEXT = '`on-failure`: failed, rolled-back and rollback-failed runs, and alerts (a rollback waiting for the database); `always`: also updated runs and blocked decisions.';
+
+export const notificationSchema = z.discriminatedUnion('type', [
+  z.strictObject({
+    type: z.literal('webhook'),
+    url: z.string().url().describe('Where the request goes: any URL (`generic`, a JSON POST); the topic URL (`ntfy`, `https://ntfy.sh/<topic>`); or `https://<server>/_matrix/client/v3/rooms/<room id>/send/m.room.message` (`matrix`, ncupd appends a transaction id and PUTs).'),
+    preset: z.enum(['generic', 'ntfy', 'matrix']).default('generic').describe('Body shape: ncupd\'s JSON, an ntfy message, or a Matrix `m.room.message`.'),
+    tokenFile: absolutePath.optional().describe('Root-only file with a bearer token sent as `Authorization: Bearer` (Matrix access token, ntfy token).'),
+    when: z.enum(['always', 'on-failure']).default('on-failure').describe(WHEN_TEXT),
+  }),
+  z.strictObject({
+    type: z.literal('email'),
+    host: z.string().min(1).describe('SMTP server.'),
+    port: z.number().int().min(1).max(65535).default(587).describe('SMTP port.'),
+    secure: z.enum(['starttls', 'tls', 'none']).default('starttls').describe('Transport security; `none` only for a relay on localhost.'),
+    user: z.string().optional().describe('SMTP login.'),
+    passwordFile: absolutePath.optional().describe('Root-only file with the SMTP password.'),
+    from: z.string().min(3).describe('Sender address.'),
+    to: z.array(z.string().min(3)).min(1).describe('Recipients.'),
+    when: z.enum(['always', 'on-failure']).default('on-failure').describe(WHEN_TEXT),
+  }),
+  z.strictObject({
+    type: z.literal('nextcloud'),
+    users: z.array(z.string().min(1)).min(1).describe('Nextcloud users (admins) who get an admin notification (`occ notification:generate`), sent only once maintenance is off.'),
+    when: z.enum(['always', 'on-failure']).default('always').describe(WHEN_TEXT),
+  }),
+]);
+
+export const daemonSchema = z.strictObject({
+  checkSchedule: z.string().min(9).default('17 */6 * * *').describe('When the daemon asks the update servers, as a 5-field cron expression.'),
+  jitterSeconds: z.number().int().min(0).default(600).describe('Random delay added to each scheduled check and window start, so many servers do not hit the update server at once.'),
+  controlSocket: absolutePath.default('/run/ncupd/control.sock').describe('Unix socket the CLI talks to (root, mode 0660).'),
+  operatorGroup: z.string().optional().describe('Group that owns the control socket, so its members may run `ncupd now`, `status` and `pause` without root.'),
+  statusListen: z.string().default('127.0.0.1').describe('Address of the status endpoint (`/status`, `/metrics`, `/healthz`, `/`).'),
+  statusPort: z.number().int().min(0).max(65535).default(8765).describe('Port of the status endpoint; 0 turns it off.'),
+  tokenFile: absolutePath.default('/etc/ncupd/token').describe('Root-only file with the bearer token that state-changing requests (`POST /runs`) need.'),
+  heartbeatUrl: z.string().url().optional().describe('Pinged (GET) after every successful check, so an external monitor raises an alarm when ncupd falls silent.'),
+  logFormat: z.enum(['auto', 'journal', 'human', 'json']).default('auto').describe('`auto`: journald priority prefixes under systemd, human-readable on a terminal.'),
+});
+
 export const configSchema = z.strictObject({
   stateDir: absolutePath.default('/var/lib/ncupd').describe('Journal, history and snapshots (root only).'),
   cacheDir: absolutePath.default('/var/cache/ncupd').describe('Verified release archives, keyed by their SHA-512.'),
   instances: z.array(instanceSchema).min(1, { message: 'expected at least one instance' }).describe('The Nextcloud instances ncupd manages.'),
+  daemon: daemonSchema.prefault({}).describe('The long-running service (`ncupd daemon`).'),
+  notifications: z.array(notificationSchema).default([]).describe('Where the operator hears about runs, even when Nextcloud is down.'),
 });
 
 export type NcupdConfig = z.output<typeof configSchema>;
 export type InstanceConfig = z.output<typeof instanceSchema>;
 export type PolicyConfig = z.output<typeof policySchema>;
 export type TrustConfig = z.output<typeof trustSchema>;
+export type DaemonConfig = z.output<typeof daemonSchema>;
+export type NotificationConfig = z.output<typeof notificationSchema>;
+export type WindowConfig = z.output<typeof windowSchema>;

@@ -22,6 +22,8 @@ export interface UpdateOptions {
   readonly signal?: AbortSignal;
   /** Tests: a fake system root for install-type markers. */
   readonly sysroot?: string;
+  /** Told the transaction id once the lock is held (the daemon reports it before the run ends). */
+  readonly onTxid?: (txid: string) => void;
 }
 
 export function newTxid(now = new Date()): string {
@@ -38,6 +40,7 @@ export async function runUpdate(options: UpdateOptions): Promise<RunSummary> {
   const emit = options.emit ?? (() => undefined);
   const lock = await acquireLock(config.stateDir, instance.name, { txid, command: options.dryRun ? 'ncupd now --dry-run' : 'ncupd now' });
   if (lock.tookOverFrom) emit({ type: 'note', message: `took over the stale lock of pid ${lock.tookOverFrom.pid} (transaction ${lock.tookOverFrom.txid})` });
+  options.onTxid?.(txid);
   let journal: Awaited<ReturnType<typeof openJournal>> | undefined;
   try {
     // A transaction a crash interrupted must be finished or undone before another starts (issue 5):

@@ -244,6 +244,11 @@ export const errorCatalog = {
     hint: 'Run `ncupd recover --instance <name>` (the daemon does it at start): it finishes or undoes the transaction from its journal, named in the message. If recovery reports what it waits for (a database server), bring that back.',
     retryable: true,
   },
+  NCUPD_DAEMON_UNREACHABLE: {
+    message: 'The ncupd daemon did not answer on its control socket.',
+    hint: 'Check `systemctl status ncupd` and the socket path (`daemon.controlSocket`); without a daemon, `ncupd now` runs in the foreground.',
+    retryable: true,
+  },
   NCUPD_RESOURCE_UNAVAILABLE: {
     message: 'A rollback waits for a resource that is missing (the database server).',
     hint: 'The instance stays in maintenance mode and the transaction stays open; bring the resource back (the message names it) and run `ncupd recover`, or let the daemon retry.',
@@ -257,6 +262,31 @@ export const errorCatalog = {
   NCUPD_USAGE: {
     message: 'The command line is not valid.',
     hint: 'Run `ncupd --help` for the commands and options.',
+    retryable: false,
+  },
+  NCUPD_TOKEN_MISSING: {
+    message: 'The API token file of the status endpoint does not exist, cannot be read or is empty.',
+    hint: '`ncupd install-service` creates it; or write at least 32 random characters to the file named, owned by root, mode 0600.',
+    retryable: false,
+  },
+  NCUPD_TOKEN_INSECURE: {
+    message: 'The API token file of the status endpoint is not safe to use: not owned by root, open to group or others, a symlink, or too short.',
+    hint: 'Run `chown root:root FILE && chmod 600 FILE` on the file named (and use at least 32 random characters); the message says which rule it breaks.',
+    retryable: false,
+  },
+  NCUPD_NOTIFY_FAILED: {
+    message: 'A notification could not be delivered.',
+    hint: 'The message names the notifier (`webhook[0]`, `email[1]`...) and the answer it got; check its URL or server, credentials and network. The run itself is not affected; other notifiers were still tried.',
+    retryable: true,
+  },
+  NCUPD_NOTIFY_DEFERRED: {
+    message: 'The Nextcloud notifier cannot deliver now: the instance is in maintenance mode, needs an upgrade or does not answer.',
+    hint: 'Nothing to fix in the notifier: Nextcloud cannot show notifications while it is down, which is why webhook and email notifiers exist. Configure one of them to hear about failures.',
+    retryable: true,
+  },
+  NCUPD_NOTIFY_SECRET_UNSAFE: {
+    message: 'The token or password file of a notifier is missing, empty, or not root-only: not owned by root, open to group or others, or a symlink.',
+    hint: 'Run `chown root:root FILE && chmod 600 FILE` on the file named, with the token or password on its first line.',
     retryable: false,
   },
 } as const satisfies Record<string, ErrorDefinition>;

@@ -5,6 +5,9 @@ import { resolveConfig, selectInstances, type GlobalOptions } from '../context.j
 import { explain, progressLine, summaryLine } from '../progress.js';
 import { progressPrinter } from '../output.js';
 import { extendStopTimeout } from '../../engine/systemd-notify.js';
+import { askDaemon, daemonAnswers } from '../../control/client.js';
+import { NcupdError } from '../../errors/ncupd-error.js';
+import type { ErrorCode } from '../../errors/catalog.js';
 
 export interface NowOptions extends GlobalOptions {
   dryRun?: boolean;
@@ -12,9 +15,43 @@ export interface NowOptions extends GlobalOptions {
 
 const EXIT: Record<RunSummary['result'], number> = { updated: 0, 'up-to-date': 0, held: 0, blocked: 0, failed: 1, 'rolled-back': 7, 'rollback-failed': 8 };
 
-/** `ncupd now`: one transaction per instance, in the foreground, with live progress and a summary. */
+/** The running daemon does the run; this terminal follows its progress and summary. */
+async function runThroughDaemon(options: NowOptions, socket: string): Promise<number> {
+  let exit = 0;
+  let refused: NcupdError | undefined;
+  const summaries: RunSummary[] = [];
+  // The run is the daemon's: Ctrl-C stops following it, not the run (`ncupd status` shows it).
+  const detach = () => {
+    process.stderr.write('stopped following; the daemon goes on with the run (see `ncupd status`)\n');
+    process.exit(exit);
+  };
+  process.on('SIGINT', detach);
+  try {
+    await askDaemon(socket, { cmd: 'now', instance: options.instance }, (reply) => {
+      if (reply.type === 'started' && !options.json) process.stdout.write(`${reply.instance}: transaction ${reply.txid} started by the ncupd daemon\n`);
+      if (reply.type === 'event') {
+        const line = progressLine(reply.event);
+        if (line && !options.json) process.stdout.write(`${line}\n`);
+      }
+      if (reply.type === 'summary') {
+        summaries.push(reply.summary);
+        exit = Math.max(exit, EXIT[reply.summary.result]);
+        if (!options.json) process.stdout.write([summaryLine(reply.summary), ...explain(reply.summary)].join('\n') + '\n');
+      }
+      if (reply.type === 'error') refused = new NcupdError(reply.error.code as ErrorCode, { detail: reply.error.message });
+    });
+    if (refused) throw refused;
+  } finally {
+    process.off('SIGINT', detach);
+  }
+  if (options.json) process.stdout.write(JSON.stringify(summaries.length === 1 ? summaries[0] : summaries) + '\n');
+  return exit;
+}
+
+/** `ncupd now`: one transaction per instance, with live progress and a summary; through the daemon when one runs. */
 export async function runNow(options: NowOptions): Promise<number> {
   const config = resolveConfig(options);
+  if (!options.path && !options.dryRun && (await daemonAnswers(config.daemon.controlSocket))) return runThroughDaemon(options, config.daemon.controlSocket);
   const host = createLocalHost();
   const summaries: RunSummary[] = [];
   let exit = 0;

@@ -67,6 +67,10 @@ function options(spec: CommandSpec) {
     timeout: spec.timeoutMs,
     cancelSignal: spec.signal,
     forceKillAfterDelay: 2000,
+    // No signal-exit handlers: with them, a SIGTERM that arrives while as many children run as the
+    // process has other SIGTERM listeners is re-raised and kills ncupd mid-rollback (seen in the
+    // daemon's stop test). ncupd handles its own signals and cancels its children itself.
+    cleanup: false,
     reject: false,
     stripFinalNewline: false,
   };
@@ -104,7 +108,8 @@ export function createLocalHost(id = 'local'): Host {
     start(spec: CommandSpec): RunningProcess {
       const { file, args } = asUser(spec);
       const command = formatCommand(file, args, spec.secrets);
-      const child = execa(file, args, { ...options(spec), buffer: { stdout: true, stderr: true }, timeout: undefined });
+      // stop() has its own grace period: execa's 2 s force-kill would cut a daemon's rollback short.
+      const child = execa(file, args, { ...options(spec), buffer: { stdout: true, stderr: true }, timeout: undefined, forceKillAfterDelay: false });
       const exited = child.then((raw) => toResult(raw, spec, command));
       return {
         pid: child.pid,

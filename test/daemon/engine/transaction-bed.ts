@@ -57,7 +57,9 @@ export async function makeBed(options: BedOptions = {}): Promise<Bed> {
     `    webUser: ${instance.webUser}`, `    url: ${served.url}`, `    updateServer: ${server.url}`, `    strategy: ${options.strategy ?? 'archive'}`,
     '    finalProbeSeconds: 8', '    cronWaitSeconds: 5', '    trust:', `      certificate: ${target.pki.coreCertPath}`,
     `    reloadCommand: [${join(work, 'reload.sh')}]`,
-    ...Object.entries(options.instanceConfig ?? {}).map(([key, value]) => `    ${key}: ${value}`), '',
+    ...Object.entries(options.instanceConfig ?? {}).map(([key, value]) => `    ${key}: ${value}`),
+    // Each bed has its own control socket: a daemon of another test (or of the machine) never takes its runs.
+    'daemon:', `  controlSocket: ${join(work, 'control.sock')}`, '  statusPort: 0', '  jitterSeconds: 0', '',
   ].join('\n'));
   // The reload hook records its calls (issue 4: it runs after the swap and after a rollback swap).
   writeFileSync(join(work, 'reload.sh'), `#!/bin/sh\necho reload >> ${join(work, 'reload.log')}\n`, { mode: 0o755 });

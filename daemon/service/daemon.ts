@@ -1,0 +1,363 @@
+// `ncupd daemon` (issue 7): recovers at start, checks for releases on a schedule, applies them
+// inside each instance's maintenance windows after the soak delay, never two transactions on one
+// instance, serves the control socket and the status source, reloads its config on SIGHUP (a bad
+// config keeps the old one), and stops gracefully (a running transaction rolls back first).
+import cron from 'node-cron';
+import { readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { loadConfigFile } from '../config/load-config.js';
+import type { InstanceConfig, NcupdConfig } from '../config/schema.js';
+import type { ProgressEvent } from '../engine/context.js';
+import { readHistory } from '../engine/history.js';
+import { listUnfinishedTransactions } from '../engine/journal.js';
+import type { RunSummary } from '../engine/journal-types.js';
+import { recoverInstance } from '../engine/recover.js';
+import { runUpdate } from '../engine/run-update.js';
+import { ROLLBACK_STOP_EXTENSION_S } from '../engine/systemd-notify.js';
+import { holdTimeout } from './sd-notify.js';
+import { NcupdError } from '../errors/ncupd-error.js';
+import type { Host } from '../hosts/host.js';
+import { checkRelease, type CheckResult } from '../releases/check-release.js';
+import { windowState } from './cron-window.js';
+import { readDaemonState, withInstance, writeDaemonState, type DaemonMemory } from './daemon-state.js';
+import type { DaemonStatus, InstanceStatus, StatusSource } from './status-model.js';
+
+export interface DaemonLog {
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+export interface DaemonOptions {
+  readonly configPath: string;
+  readonly host: Host;
+  readonly log: DaemonLog;
+  readonly version: string;
+  /** How often windows are looked at (default 60 s; tests shorten it). */
+  readonly tickMs?: number;
+  /** Tests: a fixed clock. */
+  readonly now?: () => Date;
+  /** Called with every finished run and alert (notifications). */
+  readonly onRunFinished?: (summary: RunSummary) => void;
+  readonly onAlert?: (instance: string, message: string) => void;
+  /** Called after every successful check (the heartbeat ping). */
+  readonly onChecked?: () => void;
+  /** Called when the stage of a running transaction changes (systemd STATUS lines). */
+  readonly onActivity?: (text: string) => void;
+}
+
+interface Running {
+  readonly txid: string;
+  stage: string;
+  readonly since: string;
+  readonly abort: AbortController;
+  readonly listeners: Set<(event: ProgressEvent) => void>;
+  readonly done: Promise<RunSummary>;
+}
+
+interface Runtime {
+  check?: CheckResult;
+  lastCheckAt?: string;
+  lastCheckError?: string;
+  running?: Running;
+  /** Next recovery attempt of a transaction a crash or a missing resource left open. */
+  recoveryAt?: number;
+  recoveryDelayMs?: number;
+}
+
+export interface RunningDaemon extends StatusSource {
+  /** Starts a transaction and lets the caller follow it (the control socket's `now`). */
+  startTransaction(instance: string, trigger: string, listener?: (event: ProgressEvent) => void): Promise<{ txid: string; done: Promise<RunSummary> }>;
+  setPaused(instance: string | undefined, paused: boolean, by: string): Promise<string[]>;
+  checkNow(): Promise<void>;
+  reload(): Promise<{ ok: boolean; error?: string }>;
+  /** Graceful stop: no new runs; running ones are cancelled (they roll back); resolves when all ended. */
+  stop(): Promise<void>;
+  readonly config: () => NcupdConfig;
+}
+
+const RECOVERY_FIRST_DELAY_MS = 60_000;
+const RECOVERY_MAX_DELAY_MS = 30 * 60_000;
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon> {
+  const { host, log } = options;
+  const now = options.now ?? (() => new Date());
+  const startedAt = now().toISOString();
+  let config = loadConfigFile(options.configPath);
+  let configLoadedAt = startedAt;
+  let configError: string | undefined;
+  let memory: DaemonMemory = await readDaemonState(config.stateDir);
+  const runtime = new Map<string, Runtime>();
+  const rt = (name: string): Runtime => {
+    let r = runtime.get(name);
+    if (!r) runtime.set(name, (r = {}));
+    return r;
+  };
+  let stopping = false;
+  let lastTick = Date.now();
+  const instanceOf = (name: string): InstanceConfig => {
+    const found = config.instances.find((i) => i.name === name);
+    if (!found) throw new NcupdError('NCUPD_INSTANCE_UNKNOWN', { detail: `no instance "${name}" (configured: ${config.instances.map((i) => i.name).join(', ')})` });
+    return found;
+  };
+  const saveMemory = async (next: DaemonMemory) => {
+    memory = next;
+    await writeDaemonState(config.stateDir, memory);
+  };
+
+  async function recover(instance: InstanceConfig): Promise<void> {
+    const r = rt(instance.name);
+    try {
+      const summaries = await recoverInstance({
+        host, config, instance,
+        emit: (event) => {
+          if (event.type === 'alert') options.onAlert?.(instance.name, event.message);
+          if (event.type === 'note' || event.type === 'waiting') log.info(`${instance.name}: recovery: ${event.type === 'note' ? event.message : `waiting for ${event.resource}`}`);
+        },
+      });
+      for (const s of summaries) {
+        log.warn(`${instance.name}: recovered transaction ${s.txid}: ${s.result} (${s.message ?? ''})`);
+        options.onRunFinished?.(s);
+      }
+      const open = await listUnfinishedTransactions(config.stateDir, instance.name);
+      if (open.length === 0) {
+        r.recoveryAt = undefined;
+        r.recoveryDelayMs = undefined;
+        return;
+      }
+      throw new Error(`transaction ${open[0]!.txid} is still open`);
+    } catch (error) {
+      // A missing resource: retried with backoff; the instance stays in maintenance meanwhile.
+      r.recoveryDelayMs = Math.min((r.recoveryDelayMs ?? RECOVERY_FIRST_DELAY_MS / 2) * 2, RECOVERY_MAX_DELAY_MS);
+      r.recoveryAt = Date.now() + r.recoveryDelayMs;
+      const message = `${instance.name}: recovery not finished (${errorText(error)}); next attempt in ${Math.round(r.recoveryDelayMs / 1000)} s`;
+      log.error(message);
+      options.onAlert?.(instance.name, message);
+    }
+  }
+
+  async function check(instance: InstanceConfig): Promise<void> {
+    const r = rt(instance.name);
+    try {
+      const result = await checkRelease(host, instance, {});
+      r.check = result;
+      r.lastCheckAt = now().toISOString();
+      r.lastCheckError = undefined;
+      const target = result.verdict.target?.version;
+      if (target && !memory.instances[instance.name]?.firstSeen[target]) {
+        await saveMemory(withInstance(memory, instance.name, (m) => ({ ...m, firstSeen: { ...m.firstSeen, [target]: now().toISOString() } })));
+      }
+      log.info(`${instance.name}: ${result.instance.installedVersion} installed; ${result.verdict.decision}: ${result.verdict.reason}`);
+      options.onChecked?.();
+    } catch (error) {
+      r.lastCheckAt = now().toISOString();
+      r.lastCheckError = errorText(error);
+      log.warn(`${instance.name}: check failed: ${r.lastCheckError}`);
+    }
+  }
+
+  async function checkAll(): Promise<void> {
+    for (const instance of config.instances) if (!rt(instance.name).running) await check(instance);
+  }
+
+  /** Why the scheduler does not start a transaction now, or undefined when it may. */
+  function blockedBecause(instance: InstanceConfig): string | undefined {
+    const r = rt(instance.name);
+    if (r.running) return `transaction ${r.running.txid} is running`;
+    if (memory.instances[instance.name]?.paused) return 'paused';
+    if (r.recoveryAt !== undefined) return 'an interrupted transaction waits for recovery';
+    const verdict = r.check?.verdict;
+    if (!verdict || verdict.decision !== 'apply' || !verdict.target) return verdict ? verdict.reason : 'not checked yet';
+    const seen = memory.instances[instance.name]?.firstSeen[verdict.target.version];
+    const soakEnds = seen ? Date.parse(seen) + instance.soakHours * 3_600_000 : undefined;
+    if (soakEnds === undefined || soakEnds > now().getTime()) return `soaking until ${new Date(soakEnds ?? 0).toISOString()}`;
+    if (!windowState(instance.windows, now()).open) return 'outside its maintenance windows';
+    return undefined;
+  }
+
+  async function startTransaction(name: string, trigger: string, listener?: (event: ProgressEvent) => void): Promise<{ txid: string; done: Promise<RunSummary> }> {
+    if (stopping) throw new NcupdError('NCUPD_LOCKED', { instance: name, detail: 'the daemon is stopping' });
+    const instance = instanceOf(name);
+    const r = rt(name);
+    if (r.running) {
+      throw new NcupdError('NCUPD_LOCKED', { instance: name, detail: `instance ${name} is busy: transaction ${r.running.txid} (${r.running.stage}) runs since ${r.running.since}` });
+    }
+    const abort = new AbortController();
+    const listeners = new Set<(event: ProgressEvent) => void>(listener ? [listener] : []);
+    let resolveTxid: (txid: string) => void = () => undefined;
+    const txidKnown = new Promise<string>((resolve) => (resolveTxid = resolve));
+    const running: Running = {
+      txid: '', stage: 'starting', since: now().toISOString(), abort, listeners,
+      done: undefined as unknown as Promise<RunSummary>,
+    };
+    r.running = running;
+    log.info(`${name}: transaction started (${trigger})`);
+    const done = runUpdate({
+      host, config, instance, signal: abort.signal,
+      emit: (event) => {
+        if (event.type === 'stage-start') {
+          running.stage = event.stage;
+          options.onActivity?.(`${name}: ${event.stage}`);
+        }
+        if (event.type === 'alert') options.onAlert?.(name, event.message);
+        for (const l of listeners) l(event);
+      },
+      onTxid: (txid) => {
+        (running as { txid: string }).txid = txid;
+        resolveTxid(txid);
+      },
+    }).then((summary) => {
+      log.info(`${name}: ${summary.result} ${summary.from}${summary.to ? ` -> ${summary.to}` : ''}${summary.errorCode ? ` (${summary.errorCode})` : ''}`);
+      options.onRunFinished?.(summary);
+      return summary;
+    }).finally(() => {
+      r.running = undefined;
+      options.onActivity?.('idle');
+    });
+    (running as { done: Promise<RunSummary> }).done = done;
+    done.catch((error: unknown) => {
+      resolveTxid('');
+      log.error(`${name}: transaction did not start: ${errorText(error)}`);
+    });
+    const txid = await Promise.race([txidKnown, done.then(() => '', () => '')]);
+    return { txid, done };
+  }
+
+  async function tick(): Promise<void> {
+    lastTick = Date.now();
+    if (stopping) return;
+    for (const instance of config.instances) {
+      const r = rt(instance.name);
+      if (r.running) continue;
+      if (r.recoveryAt !== undefined && Date.now() >= r.recoveryAt) await recover(instance);
+      const why = blockedBecause(instance);
+      if (why !== undefined) continue;
+      await startTransaction(instance.name, 'maintenance window').catch((error: unknown) => log.error(`${instance.name}: ${errorText(error)}`));
+    }
+  }
+
+  async function statusOf(instance: InstanceConfig): Promise<InstanceStatus> {
+    const r = rt(instance.name);
+    const history = await readHistory(config.stateDir, { instance: instance.name, limit: 1000 }).catch(() => []);
+    const last = history.find((h) => h.result !== 'up-to-date' && h.result !== 'held' && h.result !== 'blocked') ?? history[0];
+    const verdict = r.check?.verdict;
+    const target = verdict?.target?.version;
+    const seen = target ? memory.instances[instance.name]?.firstSeen[target] : undefined;
+    const windows = windowState(instance.windows, now());
+    const open = await listUnfinishedTransactions(config.stateDir, instance.name).catch(() => []);
+    return {
+      name: instance.name, path: instance.path, host: host.id,
+      installedVersion: r.check?.instance.installedVersion,
+      available: target,
+      decision: !verdict ? 'unknown' : verdict.decision === 'apply' ? 'update' : verdict.decision,
+      reason: r.running ? `transaction ${r.running.txid} running (${r.running.stage})` : blockedBecause(instance) ?? verdict?.reason ?? '',
+      firstSeenAt: seen,
+      soakEndsAt: seen ? new Date(Date.parse(seen) + instance.soakHours * 3_600_000).toISOString() : undefined,
+      lastCheckAt: r.lastCheckAt, lastCheckError: r.lastCheckError,
+      lastRun: last ? { txid: last.txid, result: last.result, from: last.from, to: last.to, startedAt: last.startedAt, endedAt: last.endedAt, windowMs: last.windowMs, failedStage: last.failedStage, errorCode: last.errorCode, message: last.message } : undefined,
+      maintenance: r.running ? { on: ['maintenance-on', 'wait-cron', 'snapshot', 'apply', 'upgrade', 'checks'].includes(r.running.stage), since: undefined }
+        : r.check ? { on: r.check.instance.maintenance, since: undefined } : undefined,
+      lastSnapshot: await lastSnapshot(config.stateDir, instance.name),
+      nextWindow: windows.nextOpensAt?.toISOString(), windowOpen: windows.open,
+      paused: memory.instances[instance.name]?.paused !== undefined,
+      rollbackCount: history.filter((h) => h.result === 'rolled-back' || h.result === 'rollback-failed').length,
+      updateCount: history.filter((h) => h.result === 'updated').length,
+      running: r.running ? { txid: r.running.txid, stage: r.running.stage, since: r.running.since } : undefined,
+      openTransactions: open.length,
+    };
+  }
+
+  // Start: recovery first (an interrupted transaction is finished before anything else), then a check.
+  for (const instance of config.instances) {
+    if ((await listUnfinishedTransactions(config.stateDir, instance.name)).length > 0) await recover(instance);
+  }
+  let schedule = cron.schedule(config.daemon.checkSchedule, () => {
+    const jitter = Math.floor(Math.random() * config.daemon.jitterSeconds * 1000);
+    setTimeout(() => void checkAll(), jitter).unref();
+  });
+  void checkAll().then(() => tick());
+  const ticker = setInterval(() => void tick(), options.tickMs ?? 60_000);
+
+  const daemon: RunningDaemon = {
+    config: () => config,
+    async status(): Promise<DaemonStatus> {
+      return {
+        version: options.version, startedAt, pid: process.pid, configPath: options.configPath, configLoadedAt, configError,
+        instances: await Promise.all(config.instances.map((i) => statusOf(i))),
+      };
+    },
+    async startRun(instance) {
+      const { txid } = await startTransaction(instance, 'POST /runs');
+      return { txid };
+    },
+    async health() {
+      const late = Date.now() - lastTick > 3 * (options.tickMs ?? 60_000);
+      return late ? { ok: false, detail: `the scheduler has not ticked for ${Math.round((Date.now() - lastTick) / 1000)} s` } : { ok: true, detail: 'ok' };
+    },
+    startTransaction,
+    async setPaused(name, paused, by) {
+      const names = name ? [instanceOf(name).name] : config.instances.map((i) => i.name);
+      let next = memory;
+      for (const n of names) next = withInstance(next, n, (m) => ({ firstSeen: m.firstSeen, ...(paused ? { paused: { at: now().toISOString(), by } } : {}) }));
+      await saveMemory(next);
+      log.info(`${names.join(', ')}: ${paused ? 'paused' : 'resumed'} by ${by}`);
+      return names;
+    },
+    checkNow: checkAll,
+    async reload() {
+      try {
+        const next = loadConfigFile(options.configPath);
+        config = next;
+        configLoadedAt = now().toISOString();
+        configError = undefined;
+        schedule.stop();
+        schedule = cron.schedule(config.daemon.checkSchedule, () => void checkAll());
+        log.info(`configuration reloaded from ${options.configPath}`);
+        void checkAll();
+        return { ok: true };
+      } catch (error) {
+        configError = errorText(error);
+        log.error(`configuration NOT reloaded, the previous one stays in force: ${configError}`);
+        return { ok: false, error: configError };
+      }
+    },
+    async stop() {
+      stopping = true;
+      clearInterval(ticker);
+      schedule.stop();
+      const runs = [...runtime.values()].map((r) => r.running).filter((r): r is Running => r !== undefined);
+      if (runs.length > 0) {
+        log.warn(`stopping: cancelling ${runs.length} running transaction(s); each rolls back first`);
+        // Under systemd the stop timeout is extended for as long as the rollbacks take.
+        const hold = holdTimeout(host, 'rolling back before stopping', ROLLBACK_STOP_EXTENSION_S);
+        for (const run of runs) run.abort.abort();
+        await Promise.allSettled(runs.map((run) => run.done));
+        hold.stop();
+      }
+    },
+  };
+  return daemon;
+}
+
+/** The newest snapshot of an instance: its age (from the transaction id's time) and size on disk. */
+async function lastSnapshot(stateDir: string, instance: string): Promise<InstanceStatus['lastSnapshot']> {
+  const dir = join(stateDir, 'snapshots', instance);
+  const names = (await readdir(dir).catch(() => [] as string[])).filter((n) => /^\d{8}T\d{6}Z-[0-9a-f]{6}$/.test(n)).sort();
+  const txid = names.at(-1);
+  if (!txid) return undefined;
+  const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z/.exec(txid)!;
+  const taken = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6]));
+  let size = 0;
+  const walk = async (path: string): Promise<void> => {
+    const s = await stat(path).catch(() => undefined);
+    if (!s) return;
+    if (s.isDirectory()) for (const n of await readdir(path).catch(() => [] as string[])) await walk(join(path, n));
+    else size += s.size;
+  };
+  await walk(join(dir, txid));
+  return { txid, ageSeconds: Math.max(0, Math.round((Date.now() - taken) / 1000)), sizeBytes: size };
+}
