@@ -75,6 +75,10 @@ withInstanceOptions(program.command('pause').description('the daemon starts no s
 withInstanceOptions(program.command('resume').description('undo `ncupd pause`'))
   .action(async (options: GlobalOptions) => run(async (o) => (await import('./commands/status.js')).runPause(o, false), options));
 
+withInstanceOptions(program.command('rollback').description('put back the snapshot of the last update (code, config, database); shows its age and what would be lost, acts only with --yes'))
+  .option('--yes', 'really roll back')
+  .action(async (options: GlobalOptions & { yes?: boolean }) => run(async (o) => (await import('./commands/rollback.js')).runRollback(o as GlobalOptions & { yes?: boolean }), options));
+
 withInstanceOptions(program.command('history').description('past runs, newest first'))
   .option('--limit <n>', 'how many', '20')
   .option('--state-dir <dir>', 'with --path: state directory (default /var/lib/ncupd)')

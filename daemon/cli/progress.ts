@@ -26,7 +26,8 @@ export function summaryLine(summary: RunSummary): string {
   const timings = summary.stages.map((s) => `${s.name}=${s.ms}ms`).join(' ');
   const window = summary.windowMs === undefined ? '' : ` window=${(summary.windowMs / 1000).toFixed(2)}s`;
   const why = summary.errorCode ? ` failed-stage=${summary.failedStage} code=${summary.errorCode}` : '';
-  return `${summary.instance}: ${summary.result} ${versions}${window}${why} [${timings}] tx=${summary.txid}`;
+  const result = summary.kind === 'restore' && summary.result === 'updated' ? 'restored' : summary.result;
+  return `${summary.instance}: ${result} ${versions}${window}${why} [${timings}] tx=${summary.txid}`;
 }
 
 export function explain(summary: RunSummary): string[] {

@@ -36,6 +36,9 @@ export interface RunSummary {
   /** What could not be undone, named exactly, when result is rollback-failed. */
   readonly notUndone?: readonly string[];
   readonly snapshotDir?: string;
+  /** `restore`: `ncupd rollback` put back the snapshot of transaction `restoredFrom` (from = the version replaced). */
+  readonly kind?: 'update' | 'restore';
+  readonly restoredFrom?: string;
   /** Set when `ncupd recover` (or the daemon at start) finished this transaction: what had interrupted it. */
   readonly recovered?: string;
 }

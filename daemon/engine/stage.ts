@@ -2,7 +2,7 @@ import type { RunContext } from './context.js';
 
 export type StageName =
   | 'discover' | 'download' | 'stage' | 'preflight' | 'maintenance-on' | 'wait-cron' | 'snapshot'
-  | 'apply' | 'upgrade' | 'checks' | 'maintenance-off' | 'final-probe' | 'record';
+  | 'apply' | 'upgrade' | 'checks' | 'maintenance-off' | 'final-probe' | 'record' | 'restore';
 
 /** What a stage may tell the runner instead of "done". */
 export type StageOutcome =

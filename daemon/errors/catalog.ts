@@ -244,6 +244,11 @@ export const errorCatalog = {
     hint: 'Run `ncupd recover --instance <name>` (the daemon does it at start): it finishes or undoes the transaction from its journal, named in the message. If recovery reports what it waits for (a database server), bring that back.',
     retryable: true,
   },
+  NCUPD_NO_SNAPSHOT: {
+    message: 'There is no snapshot to roll back to.',
+    hint: '`ncupd history` lists the runs; retention keeps the snapshots and old code trees of the newest `snapshots.keep` updates.',
+    retryable: false,
+  },
   NCUPD_DAEMON_UNREACHABLE: {
     message: 'The ncupd daemon did not answer on its control socket.',
     hint: 'Check `systemctl status ncupd` and the socket path (`daemon.controlSocket`); without a daemon, `ncupd now` runs in the foreground.',

@@ -10,6 +10,8 @@ export interface InstanceMemory {
   /** version -> ISO time ncupd first saw it offered. */
   readonly firstSeen: Readonly<Record<string, string>>;
   readonly paused?: { readonly at: string; readonly by: string };
+  /** version -> when a scheduled update to it ended rolled back: not retried by the schedule (`ncupd now` does). */
+  readonly failed?: Readonly<Record<string, string>>;
 }
 
 export interface DaemonMemory {

@@ -172,6 +172,8 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     if (r.recoveryAt !== undefined) return 'an interrupted transaction waits for recovery';
     const verdict = r.check?.verdict;
     if (!verdict || verdict.decision !== 'apply' || !verdict.target) return verdict ? verdict.reason : 'not checked yet';
+    const failedAt = memory.instances[instance.name]?.failed?.[verdict.target.version];
+    if (failedAt) return `the update to ${verdict.target.version} was rolled back at ${failedAt}; the schedule does not retry it (\`ncupd now\` does, a newer release will be tried)`;
     const seen = memory.instances[instance.name]?.firstSeen[verdict.target.version];
     const soakEnds = seen ? Date.parse(seen) + instance.soakHours * 3_600_000 : undefined;
     if (soakEnds === undefined || soakEnds > now().getTime()) return `soaking until ${new Date(soakEnds ?? 0).toISOString()}`;
@@ -210,12 +212,20 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
         (running as { txid: string }).txid = txid;
         resolveTxid(txid);
       },
-    }).then((summary) => {
+    }).then(async (summary) => {
+      if ((summary.result === 'rolled-back' || summary.result === 'rollback-failed') && summary.to) {
+        const version = r.check?.verdict.target?.version ?? summary.to;
+        await saveMemory(withInstance(memory, name, (m) => ({ ...m, failed: { ...m.failed, [version]: now().toISOString() } }))).catch(() => undefined);
+      }
       log.info(`${name}: ${summary.result} ${summary.from}${summary.to ? ` -> ${summary.to}` : ''}${summary.errorCode ? ` (${summary.errorCode})` : ''}`);
       options.onRunFinished?.(summary);
       return summary;
     }).finally(() => {
       r.running = undefined;
+      // The offer the run acted on is stale now (installed version changed, or it failed): ask again
+      // before the scheduler considers the instance, or it would start the same update twice.
+      r.check = undefined;
+      if (!stopping) void check(instance);
       options.onActivity?.('idle');
     });
     (running as { done: Promise<RunSummary> }).done = done;
@@ -302,7 +312,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     async setPaused(name, paused, by) {
       const names = name ? [instanceOf(name).name] : config.instances.map((i) => i.name);
       let next = memory;
-      for (const n of names) next = withInstance(next, n, (m) => ({ firstSeen: m.firstSeen, ...(paused ? { paused: { at: now().toISOString(), by } } : {}) }));
+      for (const n of names) next = withInstance(next, n, (m) => ({ firstSeen: m.firstSeen, failed: m.failed, ...(paused ? { paused: { at: now().toISOString(), by } } : {}) }));
       await saveMemory(next);
       log.info(`${names.join(', ')}: ${paused ? 'paused' : 'resumed'} by ${by}`);
       return names;

@@ -74,7 +74,8 @@ export const archiveStrategy = {
       const to = `${staged}/${move.relative}`;
       if (move.copy) {
         // Copied, not moved: occ upgrade may update app-store apps in place, and the old tree must keep the originals.
-        await ctx.host.run({ file: 'cp', args: ['-a', '--', from, to], timeoutMs: 600_000 });
+        // A tree put back by `ncupd rollback` still holds its own copy, the one that matches its database.
+        if (!(await exists(ctx.host, to))) await ctx.host.run({ file: 'cp', args: ['-a', '--', from, to], timeoutMs: 600_000 });
         continue;
       }
       await ctx.undo.push({ kind: 'move-back', name: `move ${move.relative} back`, data: { from: to, to: from, relative: move.relative } });

@@ -62,7 +62,7 @@ export async function runPause(options: GlobalOptions, paused: boolean): Promise
   const { readDaemonState: read, writeDaemonState, withInstance } = await import('../../service/daemon-state.js');
   let memory = await read(config.stateDir);
   const names = selectInstances(config, options.instance).map((i) => i.name);
-  for (const name of names) memory = withInstance(memory, name, (m) => ({ firstSeen: m.firstSeen, ...(paused ? { paused: { at: new Date().toISOString(), by: 'ncupd CLI' } } : {}) }));
+  for (const name of names) memory = withInstance(memory, name, (m) => ({ firstSeen: m.firstSeen, failed: m.failed, ...(paused ? { paused: { at: new Date().toISOString(), by: 'ncupd CLI' } } : {}) }));
   await writeDaemonState(config.stateDir, memory);
   process.stdout.write(`${names.join(', ')}: ${paused ? 'paused' : 'resumed'} (no daemon answers; it reads this at start)\n`);
   return 0;

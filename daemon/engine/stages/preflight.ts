@@ -14,7 +14,7 @@ function fail(ctx: RunContext, detail: string, hint?: string): never {
   throw new NcupdError('NCUPD_PREFLIGHT_FAILED', { stage: 'preflight', instance: ctx.instance.name, detail, hint });
 }
 
-async function databaseTarget(ctx: RunContext): Promise<DatabaseTarget> {
+export async function databaseTarget(ctx: RunContext): Promise<DatabaseTarget> {
   const d = ctx.state.discovered!;
   const type = d.dbType as DatabaseTarget['type'];
   const credentials = type === 'sqlite3' ? undefined : await readDatabaseCredentials(ctx.host, ctx.instance);
@@ -26,7 +26,7 @@ async function databaseTarget(ctx: RunContext): Promise<DatabaseTarget> {
   };
 }
 
-async function integrityBaseline(ctx: RunContext): Promise<IntegrityReport | undefined> {
+export async function integrityBaseline(ctx: RunContext): Promise<IntegrityReport | undefined> {
   const result = await occ(ctx.host, ctx.instance, ['integrity:check-core', '--output=json'], { signal: ctx.signal, timeoutMs: 600_000 });
   if (result.exitCode === 2) return undefined;
   const report = parseOccJson<IntegrityReport | []>(result.stdout);

@@ -1,0 +1,40 @@
+import { createLocalHost } from '../../hosts/local/index.js';
+import { findRestoreSource, runRestore } from '../../engine/run-restore.js';
+import { NcupdError } from '../../errors/ncupd-error.js';
+import { resolveConfig, selectInstances, type GlobalOptions } from '../context.js';
+import { explain, progressLine, summaryLine } from '../progress.js';
+
+function age(iso: string): string {
+  const seconds = Math.max(0, (Date.now() - Date.parse(iso)) / 1000);
+  return seconds < 3600 ? `${Math.round(seconds / 60)} minutes` : seconds < 172_800 ? `${(seconds / 3600).toFixed(1)} hours` : `${(seconds / 86_400).toFixed(1)} days`;
+}
+
+/** `ncupd rollback --instance X`: shows what the last snapshot would put back and what would be lost; acts only with --yes. */
+export async function runRollback(options: GlobalOptions & { yes?: boolean }): Promise<number> {
+  if (!options.instance) throw new NcupdError('NCUPD_USAGE', { detail: 'ncupd rollback needs --instance <name>: it restores one instance' });
+  const config = resolveConfig(options);
+  const [instance] = selectInstances(config, options.instance);
+  const source = await findRestoreSource(config, instance!);
+  const lines = [
+    `${instance!.name}: the update ${source.txid} (${source.version} -> ${source.to ?? '?'}) ended ${age(source.updatedAt)} ago, at ${source.updatedAt}.`,
+    `Rolling back puts back its snapshot: the code tree, config/ and the database as they were just before that update (${source.version}).`,
+    `LOST: every database change since then (${age(source.updatedAt)}): new and changed shares, comments, calendar and contact entries, users, app settings,`,
+    '  and the file index: files uploaded since stay in the data directory, but Nextcloud will not list them until `occ files:scan --all`.',
+    'The current state is snapshotted first; if the restore fails, it is undone and the instance stays as it is now.',
+  ];
+  if (!options.yes) {
+    process.stdout.write(`${lines.join('\n')}\nNothing was changed. Run again with --yes to roll back.\n`);
+    return 0;
+  }
+  process.stdout.write(`${lines.join('\n')}\n`);
+  const summary = await runRestore({
+    host: createLocalHost(), config, instance: instance!, source,
+    emit: (event) => {
+      const line = progressLine(event);
+      if (line) process.stdout.write(`${line}\n`);
+    },
+  });
+  process.stdout.write([summaryLine(summary), ...explain(summary)].join('\n') + '\n');
+  if (summary.result === 'updated') process.stdout.write(`  restored ${source.version}; run \`sudo -u ${instance!.webUser} php ${instance!.path}/occ files:scan --all\` if users uploaded files since ${source.updatedAt}\n`);
+  return summary.result === 'updated' ? 0 : summary.result === 'rolled-back' ? 7 : summary.result === 'rollback-failed' ? 8 : 1;
+}

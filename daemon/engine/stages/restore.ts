@@ -1,0 +1,84 @@
+// `ncupd rollback` (issue 7): puts back the snapshot an earlier update left (code tree, config,
+// database) as a transaction of its own, through the same runner, journal and undo stack: a fresh
+// snapshot of the current state is taken first, so a failed restore rolls back to where it began.
+import { join, dirname } from 'node:path';
+import { discoverInstance } from '../../discovery/discover-instance.js';
+import { NcupdError } from '../../errors/ncupd-error.js';
+import { loadSnapshot } from '../../snapshots/database/manifest.js';
+import { databaseMethods } from '../../snapshots/database/registry.js';
+import { restoreConfig } from '../config-snapshot.js';
+import type { RunContext } from '../context.js';
+import { exists, makePrivateDir } from '../host-fs.js';
+import { readFacts, writeFacts } from '../recovery-facts.js';
+import type { Stage } from '../stage.js';
+import { databaseTarget, integrityBaseline } from './preflight.js';
+
+/** The update whose snapshot is put back, as `ncupd rollback` chose it. */
+export interface RestoreSource {
+  readonly txid: string;
+  /** The version the snapshot holds (the update's `from`). */
+  readonly version: string;
+  readonly snapshotDir: string;
+  /** The code tree the update replaced. */
+  readonly oldTree: string;
+}
+
+function fail(ctx: RunContext, detail: string, hint?: string): never {
+  throw new NcupdError('NCUPD_PREFLIGHT_FAILED', { stage: 'preflight', instance: ctx.instance.name, detail, hint });
+}
+
+/** Checks everything the restore needs before maintenance goes on; changes nothing. */
+export function restorePreflightStage(source: RestoreSource): Stage {
+  return {
+    name: 'preflight', changesInstance: false, inWindow: false,
+    timeoutMs: () => 900_000,
+    async run(ctx) {
+      const discovered = await discoverInstance(ctx.host, ctx.instance, { signal: ctx.signal });
+      ctx.state.discovered = discovered;
+      ctx.state.fromVersion = discovered.installedVersion;
+      if (discovered.maintenance) fail(ctx, 'maintenance mode is on: someone else is working on this instance', 'Finish that work and turn maintenance off, then run again.');
+      if (!(await exists(ctx.host, source.oldTree))) fail(ctx, `the code tree of ${source.txid} is gone (${source.oldTree}); retention may have removed it`);
+      const snapshot = await loadSnapshot(ctx.host, `${source.snapshotDir}/database`);
+      const database = await databaseTarget(ctx);
+      const method = databaseMethods[database.type]!;
+      if (snapshot.method !== database.type) fail(ctx, `the snapshot holds a ${snapshot.method} database, the instance uses ${database.type}`);
+      await method.verify(ctx.host, snapshot, ctx.signal);
+      await method.ping(ctx.host, database, ctx.signal);
+      if (!(await exists(ctx.host, `${source.snapshotDir}/config.sha256`))) fail(ctx, `the config snapshot of ${source.txid} is incomplete`);
+      ctx.state.database = database;
+      const workDir = join(dirname(ctx.instance.path), `.ncupd-${ctx.instance.name}`);
+      await makePrivateDir(ctx.host, join(workDir, ctx.txid));
+      ctx.state.workDir = workDir;
+      ctx.state.stagedRoot = source.oldTree;
+      ctx.state.oldRoot = join(workDir, ctx.txid, 'old');
+      ctx.state.snapshotDir = `${ctx.config.stateDir}/snapshots/${ctx.instance.name}/${ctx.txid}`;
+      ctx.state.targetVersion = source.version;
+      // The restored instance is checked against what it was before the update that replaced it.
+      const before = await readFacts(ctx.config.stateDir, ctx.instance.name, source.txid);
+      ctx.state.integrityBaseline = before?.integrityBaseline ?? (await integrityBaseline(ctx));
+      ctx.state.appsBefore = before?.appsBefore ?? Object.fromEntries(discovered.apps.filter((a) => a.enabled).map((a) => [a.id, { shipped: a.shipped }]));
+      const { credentials: _secret, ...known } = database;
+      const path = await writeFacts(ctx.config.stateDir, ctx.instance.name, ctx.txid, {
+        fromVersion: discovered.installedVersion, targetVersion: source.version, snapshotDir: ctx.state.snapshotDir, database: known,
+        integrityBaseline: ctx.state.integrityBaseline, appsBefore: ctx.state.appsBefore, workDir, oldRoot: ctx.state.oldRoot,
+      });
+      await ctx.journal.append({ type: 'facts', data: { path, restoredFrom: source.txid } });
+    },
+  };
+}
+
+/** In the window, after the code swap: config and database from the old snapshot; undone from the fresh one. */
+export function restoreSnapshotStage(source: RestoreSource): Stage {
+  return {
+    name: 'restore', changesInstance: true, inWindow: true,
+    timeoutMs: () => 3_600_000,
+    async run(ctx) {
+      const fresh = ctx.state.snapshotDir!;
+      const database = ctx.state.database!;
+      await ctx.undo.push({ kind: 'restore-database', name: 'put the database back as it was before the restore', data: { dir: fresh, type: database.type, database: database.name } });
+      await ctx.undo.push({ kind: 'restore-config', name: 'put config back as it was before the restore', data: { dir: fresh } });
+      await restoreConfig(ctx.host, `${source.snapshotDir}/config`, ctx.instance.path);
+      await databaseMethods[database.type]!.restore(ctx.host, database, await loadSnapshot(ctx.host, `${source.snapshotDir}/database`), ctx.signal);
+    },
+  };
+}
