@@ -76,6 +76,11 @@ async function runUndoStep(ctx: RunContext, step: PendingUndo): Promise<void> {
   await journalBestEffort(ctx, { type: 'undo-done', step: step.name, data: { id: step.id } });
 }
 
+/** Whether the steps pushed before this one depend on it (the code swaps). */
+function isBarrier(step: PendingUndo): boolean {
+  return undoActions[step.kind]?.barrier === true;
+}
+
 /** The installed version the run started from (recovery knows it from the facts). */
 export function fromVersionOf(ctx: RunContext): string | undefined {
   return ctx.state.discovered?.installedVersion ?? ctx.state.fromVersion;
@@ -97,7 +102,7 @@ export async function rollback(ctx: RunContext): Promise<RollbackReport> {
     await setMaintenance(ctx.host, ctx.instance, true, { secrets: ctx.secrets }).catch((error: unknown) =>
       ctx.emit({ type: 'note', message: `could not turn maintenance on before rolling back: ${error instanceof Error ? error.message : String(error)}` }));
   }
-  const failed = await ctx.undo.unwind((step) => runUndoStep(ctx, step));
+  const failed = await ctx.undo.unwind((step) => runUndoStep(ctx, step), false, isBarrier);
   let restoredHealthy = true;
   const oldVersion = fromVersionOf(ctx);
   if (ctx.state.windowStartedAt !== undefined && oldVersion && failed.length === 0) {
@@ -109,7 +114,7 @@ export async function rollback(ctx: RunContext): Promise<RollbackReport> {
   // Maintenance goes off only when every undo step worked and the restored instance is healthy:
   // serving a half-restored instance could lose data. Otherwise say so loudly.
   const safe = restoredHealthy && failed.length === 0;
-  const failedLast = safe ? await ctx.undo.unwind((step) => runUndoStep(ctx, step), true) : [];
+  const failedLast = safe ? await ctx.undo.unwind((step) => runUndoStep(ctx, step), true, isBarrier) : [];
   const notUndone = [...failed, ...failedLast].map((f) => `${f.step}: ${f.error instanceof Error ? f.error.message : String(f.error)}`);
   if (!restoredHealthy) notUndone.push('maintenance mode left ON: the restored instance did not pass its checks');
   else if (failed.length > 0) notUndone.push('maintenance mode left ON: not every step could be undone');
@@ -119,7 +124,7 @@ export async function rollback(ctx: RunContext): Promise<RollbackReport> {
 
 /** Before the window only ncupd's own staging exists: a run that stops there removes it. */
 export async function discardPreparation(ctx: RunContext): Promise<void> {
-  const failed = await ctx.undo.unwind((step) => runUndoStep(ctx, step));
+  const failed = await ctx.undo.unwind((step) => runUndoStep(ctx, step), false, isBarrier);
   for (const f of failed) ctx.emit({ type: 'note', message: `could not remove ${f.step}: ${f.error instanceof Error ? f.error.message : String(f.error)}` });
 }
 

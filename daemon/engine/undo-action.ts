@@ -10,6 +10,8 @@ export type UndoResource = 'database';
 export interface UndoAction {
   readonly kind: string;
   readonly needs?: readonly UndoResource[];
+  /** Steps pushed before it rely on it: if it fails, rollback stops there (see UndoStack.unwind). */
+  readonly barrier?: boolean;
   run(ctx: RunContext, data: Readonly<Record<string, unknown>>): Promise<void>;
 }
 

@@ -70,24 +70,28 @@ export class UndoStack {
   }
 
   /**
-   * Runs the steps of one phase (`last` or not), newest first, and stops at the first failure: each
-   * step may rely on every newer one being undone (a move back needs the swap back before it), so
-   * running past a failure could act on the wrong tree. The failed step and those below it stay on
-   * the stack, and in the journal, for the next attempt (recovery).
+   * Runs the steps of one phase (`last` or not), newest first. A failed step stays on the stack (and
+   * in the journal) for the next attempt. After a failed *barrier* step nothing below it runs: the
+   * steps below rely on it (a move back needs the swap back before it, or it would act on the wrong
+   * tree); they are reported as waiting. Other failures (a config restore) do not stop independent
+   * steps below them (the database restore). By default every step is a barrier.
    */
-  async unwind(run: (step: PendingUndo) => Promise<void>, onlyLast = false): Promise<UndoFailure[]> {
+  async unwind(run: (step: PendingUndo) => Promise<void>, onlyLast = false, isBarrier: (step: PendingUndo) => boolean = () => true): Promise<UndoFailure[]> {
+    const failures: UndoFailure[] = [];
     for (let i = this.#steps.length - 1; i >= 0; i--) {
       const step = this.#steps[i]!;
       if (Boolean(step.last) !== onlyLast) continue;
       try {
         await run(step);
       } catch (error) {
+        failures.push({ step: step.name, error });
+        if (!isBarrier(step)) continue;
         const waiting = this.#steps.slice(0, i).filter((s) => Boolean(s.last) === onlyLast).reverse();
-        return [{ step: step.name, error }, ...waiting.map((s) => ({ step: s.name, error: new Error(`not attempted: it waits for "${step.name}"`) }))];
+        return [...failures, ...waiting.map((s) => ({ step: s.name, error: new Error(`not attempted: it waits for "${step.name}"`) }))];
       }
       this.#steps.splice(i, 1);
     }
-    return [];
+    return failures;
   }
 }
 

@@ -66,7 +66,7 @@ export const archiveStrategy = {
     // The release's own config/ holds only samples; it waits aside so the instance's config/ can move in.
     const releaseConfig = join(dirname(old), 'release-config');
     if (await exists(ctx.host, `${staged}/config`)) {
-      await ctx.undo.push({ kind: 'release-config-back', name: 'put the release config folder back', data: { from: releaseConfig, to: `${staged}/config` } });
+      await ctx.undo.push({ kind: 'remove-release-config', name: 'remove the release\'s sample config folder', data: { path: releaseConfig } });
       await rename(ctx.host, `${staged}/config`, releaseConfig);
     }
     for (const move of plan.moves) {

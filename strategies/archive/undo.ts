@@ -36,10 +36,14 @@ export const archiveUndoActions: readonly UndoAction[] = [
     },
   },
   {
-    kind: 'release-config-back',
+    // The release's sample config/ waits in ncupd's own folder; undoing means dropping it. It never
+    // goes back into the staged tree: that path belongs to the instance's carried config/, and a
+    // move back decides by what is there (found by the fault matrix).
+    kind: 'remove-release-config',
     async run(ctx, data) {
-      const [from, to] = [arg(data, 'from'), arg(data, 'to')];
-      if ((await exists(ctx.host, from)) && !(await exists(ctx.host, to))) await rename(ctx.host, from, to);
+      const path = arg(data, 'path');
+      if (!path.includes('/.ncupd-')) throw new Error(`refusing to remove ${path}: not in an ncupd work folder`);
+      await removeOwnTree(ctx.host, path);
     },
   },
   {
@@ -55,6 +59,7 @@ export const archiveUndoActions: readonly UndoAction[] = [
   },
   {
     kind: 'swap-back',
+    barrier: true,
     async run(ctx, data) {
       const [live, staged, old] = [arg(data, 'live'), arg(data, 'staged'), arg(data, 'old')];
       // Also when a crash fell between the two renames, forward or back: the live path may be empty.

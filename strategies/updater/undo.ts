@@ -32,6 +32,7 @@ export const updaterUndoActions: readonly UndoAction[] = [
   },
   {
     kind: 'restore-updater-code',
+    barrier: true,
     async run(ctx, data) {
       const [old, live, stepFile, id] = [arg(data, 'old'), arg(data, 'live'), arg(data, 'stepFile'), arg(data, 'id')];
       const aside = join(dirname(old), 'updater-result');

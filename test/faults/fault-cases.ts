@@ -39,7 +39,7 @@ const WINDOW_END = ['stage:apply:after', 'upgrade:running', 'stage:upgrade:after
 function rollbackPoints(db: DbType, strategy: Strategy): string[] {
   const database = db === 'sqlite3' ? ['db-restore:start'] : ['db-restore:dropped'];
   const code = strategy === 'archive'
-    ? ['undo:swap-back:before', 'swap-back:between', 'undo:move-back:after', 'undo:release-config-back:after']
+    ? ['undo:swap-back:before', 'swap-back:between', 'undo:move-back:after', 'undo:remove-release-config:after']
     : ['restore-code:aside', 'undo:restore-updater-code:after'];
   return ['rollback:start', 'undo:restore-config:after', 'undo:restore-database:before', ...database, 'undo:restore-database:after', ...code, 'undo:maintenance-off:before'];
 }

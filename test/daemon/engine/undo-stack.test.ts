@@ -102,6 +102,28 @@ describe('UndoStack', () => {
   });
 });
 
+describe('UndoStack barriers', () => {
+  it('goes on after a failed step that is no barrier, and stops after a failed barrier', async () => {
+    const { stack } = await stackWith(['staging', 'database', 'tree', 'maintenance']);
+    const ran: string[] = [];
+    const barrier = (s: { name: string }) => s.name === 'move the old tree back';
+    const failures = await stack.unwind(async (s) => {
+      ran.push(s.name);
+      if (s.name === 'restore the database') throw new Error('config copy failed');
+    }, false, barrier);
+    assert.deepEqual(ran, ['move the old tree back', 'restore the database', 'remove the staged release'], 'an independent failure does not stop the rest');
+    assert.deepEqual(failures.map((f) => f.step), ['restore the database']);
+    const { stack: second } = await stackWith(['staging', 'database', 'tree', 'maintenance']);
+    const ran2: string[] = [];
+    const stopped = await second.unwind(async (s) => {
+      ran2.push(s.name);
+      if (s.name === 'move the old tree back') throw new Error('rename failed');
+    }, false, barrier);
+    assert.deepEqual(ran2, ['move the old tree back'], 'nothing below a failed barrier runs');
+    assert.deepEqual(stopped.map((f) => f.step), ['move the old tree back', 'restore the database', 'remove the staged release']);
+  });
+});
+
 describe('pendingUndoFrom', () => {
   /** A journal like a crashed rollback leaves: pushes interleaved with stage and undo records. */
   async function crashedJournal() {

@@ -12,6 +12,23 @@ import { freePort } from '../../fixtures/harness/free-port.js';
 import { REPO_ROOT } from '../../helpers/repo.js';
 import { transcript } from '../../helpers/run-ncupd.js';
 import { makeBed, type Bed } from '../engine/transaction-bed.js';
+import { createServer } from 'node:http';
+
+/** A webhook receiver on loopback: what the daemon's notifier POSTs. */
+async function webhookSink() {
+  const bodies: string[] = [];
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString('utf8')));
+    req.on('end', () => {
+      bodies.push(body);
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  return { url: `http://127.0.0.1:${port}/hook`, bodies, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+}
 
 const host = createLocalHost();
 const MAIN = join(REPO_ROOT, 'dist', 'daemon', 'cli', 'main.js');
@@ -30,13 +47,14 @@ async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, tim
 }
 
 /** A daemon on the bed with its status endpoint on a free loopback port and a root-only token file. */
-async function daemonWithEndpoint(bed: Bed) {
+async function daemonWithEndpoint(bed: Bed, hook?: string) {
   const port = await freePort();
   const tokenFile = join(bed.work, 'token');
   writeFileSync(tokenFile, `${TOKEN}\n`, { mode: 0o600 });
   const config = join(bed.work, 'config.yaml');
   const { readFileSync } = await import('node:fs');
-  writeFileSync(config, readFileSync(config, 'utf8').replace('  statusPort: 0', `  statusPort: ${port}\n  tokenFile: ${tokenFile}`));
+  writeFileSync(config, readFileSync(config, 'utf8').replace('  statusPort: 0', `  statusPort: ${port}\n  tokenFile: ${tokenFile}`)
+    + (hook ? `notifications:\n  - type: webhook\n    url: ${hook}\n    when: always\n` : ''));
   const daemon = host.start({ file: process.execPath, args: [MAIN, 'daemon', '--config', config], env: { NCUPD_TEST_TICK_MS: '500' } });
   void daemon.exited.then((r) => transcript.push(r.command, r.stdout, r.stderr));
   const url = `http://127.0.0.1:${port}`;
@@ -54,8 +72,11 @@ describe('the daemon\'s status endpoint, end to end', function () {
 
   it('reports a success: /status, /metrics, /healthz; POST /runs without the token is refused', async () => {
     const bed = await makeBed({ instanceConfig: { windows: OPEN_NOW, soakHours: 0 } });
-    const { daemon, url, status } = await daemonWithEndpoint(bed);
+    const hook = await webhookSink();
+    const { daemon, url, status } = await daemonWithEndpoint(bed, hook.url);
     try {
+      const told = await waitFor('the webhook', async () => hook.bodies.find((b) => b.includes('"updated"')));
+      assert.match(told, /cloud/);
       const cloud = status.instances[0]!;
       assert.equal(cloud.lastRun?.result, 'updated');
       assert.equal(cloud.updateCount, 1);
@@ -75,18 +96,22 @@ describe('the daemon\'s status endpoint, end to end', function () {
       assert.equal(accepted.status, 202, await accepted.text());
     } finally {
       await daemon.stop(60_000);
+      await hook.close();
       await bed.close();
     }
   });
 
   it('reports a rollback, and the page shows it in headless Chromium (screenshot saved)', async () => {
     const bed = await makeBed({ faults: ['failing-migration'], instanceConfig: { windows: OPEN_NOW, soakHours: 0 } });
-    const { daemon, url, status } = await daemonWithEndpoint(bed);
+    const hook = await webhookSink();
+    const { daemon, url, status } = await daemonWithEndpoint(bed, hook.url);
     const profile = mkdtempSync(join(tmpdir(), 'ncupd-chromium-'));
     try {
       const cloud = status.instances[0]!;
       assert.equal(cloud.lastRun?.result, 'rolled-back');
       assert.equal(cloud.lastRun?.errorCode, 'NCUPD_UPGRADE_FAILED');
+      const told = await waitFor('the webhook', async () => hook.bodies.find((b) => b.includes('"rolled-back"')));
+      assert.match(told, /NCUPD_UPGRADE_FAILED/);
       assert.equal(cloud.rollbackCount, 1);
       // The schedule does not retry a release that rolled back (it would flap the window).
       await new Promise((resolve) => setTimeout(resolve, 3000));
@@ -112,6 +137,7 @@ describe('the daemon\'s status endpoint, end to end', function () {
       }
     } finally {
       await daemon.stop(60_000);
+      await hook.close();
       rmSync(profile, { recursive: true, force: true });
       await bed.close();
     }

@@ -71,6 +71,34 @@ describe('ncupd daemon', function () {
     }
   });
 
+  it('starts nothing on a paused instance, and updates once it is resumed (pause kept across a restart)', async () => {
+    const bed = await makeBed({ instanceConfig: { windows: OPEN_NOW, soakHours: 0 } });
+    // Paused while no daemon runs: written to the state file, read at start.
+    const paused = await runNcupd(['pause', '--instance', 'cloud', '--config', configPath(bed)]);
+    assert.match(paused.stdout, /cloud: paused/);
+    const daemon = startDaemonProcess(bed);
+    try {
+      const status = await waitFor('the first check', async () => {
+        if (!existsSync(join(bed.work, 'control.sock'))) return undefined;
+        const s = await daemonStatus(bed);
+        return s.instances[0]?.lastCheckAt ? s : undefined;
+      });
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+      const cloud = (await daemonStatus(bed)).instances[0]!;
+      assert.equal(cloud.paused, true);
+      assert.equal(cloud.reason, 'paused');
+      assert.equal(cloud.lastRun, undefined, 'nothing ran while paused');
+      assert.ok(status.instances[0]?.windowOpen);
+      const resumed = await runNcupd(['resume', '--instance', 'cloud', '--config', configPath(bed)]);
+      assert.match(resumed.stdout, /cloud: resumed/);
+      await waitFor('the update after resume', async () => ((await daemonStatus(bed)).instances[0]?.lastRun?.result === 'updated' ? true : undefined));
+      assert.equal(await version(bed), '33.0.6.1');
+    } finally {
+      await daemon.stop(30_000);
+      await bed.close();
+    }
+  });
+
   it('only reports the pending update while the window is closed (and after the soak delay)', async () => {
     const bed = await makeBed({ instanceConfig: { windows: CLOSED, soakHours: 0 } });
     // systemd as PID 1 cannot exist here: a socat datagram receiver stands in for its notify socket.
