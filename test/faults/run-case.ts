@@ -1,6 +1,7 @@
 // One case of the crash-safety matrix (issue 5), end to end: a real fixture instance, real
 // databases, real php; `ncupd now` runs as its own process group under `setsid`, so a `kill` fault
 // is a power cut of ncupd and every child it started. Fake: the internet (update server double).
+import { instanceState } from '../helpers/instance-state.js';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +14,6 @@ import { makeBed, type Bed } from '../daemon/engine/transaction-bed.js';
 import { REPO_ROOT } from '../helpers/repo.js';
 import { transcript } from '../helpers/run-ncupd.js';
 import { findLeaks } from '../helpers/secret-scan.js';
-import { treeHashExcept } from '../helpers/tree-hash.js';
 import type { FaultCase } from './fault-cases.js';
 
 const host = createLocalHost();
@@ -33,16 +33,8 @@ export interface CaseOutcome {
 }
 
 async function stateOf(bed: Bed) {
-  const { instance } = bed;
-  const db = `${instance.dataDir}/${instance.database.dbName}.db`;
-  const noise = new Set([db, `${db}-wal`, `${db}-shm`, `${instance.dataDir}/nextcloud.log`, `${instance.dataDir}/updater.log`, `${instance.dataDir}/updater-${instance.instanceId}`]);
-  return {
-    code: treeHashExcept(new Set([instance.dataDir]), instance.root),
-    files: treeHashExcept(noise, instance.dataDir),
-    config: readFileSync(instance.configPath, 'utf8'),
-    rows: JSON.stringify(await instance.dumpDatabase()),
-    entries: readdirSync(instance.root).sort().join(','),
-  };
+  const state = await instanceState(bed.instance);
+  return { ...state, rows: JSON.stringify(state.rows), entries: state.entries.join(',') };
 }
 
 function ncupd(bed: Bed, args: string[], fault: string, log: string): Promise<CommandResult> {

@@ -1,24 +1,15 @@
 // `ncupd rollback` end to end (issue 7): real php, real databases, real renames. Fake: the internet.
+import { instanceState } from '../../helpers/instance-state.js';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunSummary } from '../../../daemon/engine/journal-types.js';
 import { listUnfinishedTransactions } from '../../../daemon/engine/journal.js';
 import { makeBed, type Bed } from '../engine/transaction-bed.js';
 import { parseJson, runNcupd } from '../../helpers/run-ncupd.js';
-import { treeHashExcept } from '../../helpers/tree-hash.js';
 
-async function stateOf(bed: Bed) {
-  const { instance } = bed;
-  const db = `${instance.dataDir}/${instance.database.dbName}.db`;
-  const noise = new Set([db, `${db}-wal`, `${db}-shm`, `${instance.dataDir}/nextcloud.log`, `${instance.dataDir}/updater.log`, `${instance.dataDir}/updater-${instance.instanceId}`]);
-  return {
-    code: treeHashExcept(new Set([instance.dataDir]), instance.root),
-    files: treeHashExcept(noise, instance.dataDir),
-    config: readFileSync(instance.configPath, 'utf8'),
-    rows: await instance.dumpDatabase(),
-    entries: readdirSync(instance.root).sort(),
-  };
+function stateOf(bed: Bed) {
+  return instanceState(bed.instance);
 }
 
 async function status(bed: Bed) {

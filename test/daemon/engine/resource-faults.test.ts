@@ -3,6 +3,7 @@
 // the window. Real: php serving the fixture, tmpfs file systems that really fill up, private
 // MariaDB and PostgreSQL servers that really stop. Fake: only the internet (the update server
 // double and its mirror on loopback).
+import { instanceState } from '../../helpers/instance-state.js';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,23 +17,13 @@ import { startPrivateMariadb } from '../../fixtures/harness/private-mariadb.js';
 import { startPrivatePostgres } from '../../fixtures/harness/private-postgres.js';
 import { REPO_ROOT } from '../../helpers/repo.js';
 import { parseJson, runNcupd, transcript } from '../../helpers/run-ncupd.js';
-import { treeHashExcept } from '../../helpers/tree-hash.js';
 import { makeBed, type Bed, type BedOptions } from './transaction-bed.js';
 
 const host = createLocalHost();
 const MAIN = join(REPO_ROOT, 'dist', 'daemon', 'cli', 'main.js');
 
-/** Code, config.php, every row and every user file: what must be exactly as before a failed run. */
-async function stateOf(bed: Bed) {
-  const { instance } = bed;
-  const db = `${instance.dataDir}/${instance.database.dbName}.db`;
-  const noise = new Set([db, `${db}-wal`, `${db}-shm`, `${instance.dataDir}/nextcloud.log`, `${instance.dataDir}/updater.log`]);
-  return {
-    code: treeHashExcept(new Set([instance.dataDir]), instance.root),
-    files: treeHashExcept(noise, instance.dataDir),
-    config: readFileSync(instance.configPath, 'utf8'),
-    rows: await instance.dumpDatabase(),
-  };
+function stateOf(bed: Bed) {
+  return instanceState(bed.instance);
 }
 
 /** Read from config.php itself: occ cannot start while the database is away. */

@@ -1,5 +1,6 @@
 // `ncupd now` end to end (issue 4): real php running the fixture, real databases, real archives,
 // real unzip, real rename swaps. Fake: the internet (update server and mirror are loopback).
+import { instanceState } from '../../helpers/instance-state.js';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -8,7 +9,6 @@ import { createLocalHost } from '../../../daemon/hosts/local/index.js';
 import type { DbType } from '../../fixtures/harness/instance.js';
 import { FULL_TIER } from '../../helpers/tier.js';
 import { parseJson } from '../../helpers/run-ncupd.js';
-import { treeHashExcept } from '../../helpers/tree-hash.js';
 import { makeBed, type Bed } from './transaction-bed.js';
 import { REPO_ROOT } from '../../helpers/repo.js';
 import { acquireLock } from '../../../daemon/engine/lock.js';
@@ -17,18 +17,8 @@ import { psql, startPrivatePostgres, superuserLogin } from '../../fixtures/harne
 
 const host = createLocalHost();
 
-/** Everything a rollback must put back: code (with owners and modes), config.php, every row, every user file. */
-async function stateOf(bed: Bed) {
-  const { instance } = bed;
-  const liveDb = [`${instance.dataDir}/${instance.database.dbName}.db`, `${instance.dataDir}/${instance.database.dbName}.db-wal`, `${instance.dataDir}/${instance.database.dbName}.db-shm`];
-  // The updater's own bookkeeping (updater.log, updater-<id>/) and logs are not user files.
-  const noise = new Set([...liveDb, `${instance.dataDir}/nextcloud.log`, `${instance.dataDir}/updater.log`, `${instance.dataDir}/updater-${instance.instanceId}`]);
-  return {
-    code: treeHashExcept(new Set([instance.dataDir]), instance.root),
-    files: treeHashExcept(noise, instance.dataDir),
-    config: readFileSync(instance.configPath, 'utf8'),
-    rows: await instance.dumpDatabase(),
-  };
+function stateOf(bed: Bed) {
+  return instanceState(bed.instance);
 }
 
 async function status(bed: Bed) {
