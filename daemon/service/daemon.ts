@@ -62,6 +62,8 @@ interface Runtime {
   running?: Running;
   /** Next recovery attempt of a transaction a crash or a missing resource left open. */
   recoveryAt?: number;
+  /** A recovery runs now (it may wait long for a database server). */
+  recovering?: Promise<void>;
   recoveryDelayMs?: number;
 }
 
@@ -98,6 +100,8 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     return r;
   };
   let stopping = false;
+  // Aborted on stop: a recovery waiting for a missing resource gives up at once (the transaction stays open).
+  const stopSignal = new AbortController();
   let lastTick = Date.now();
   const instanceOf = (name: string): InstanceConfig => {
     const found = config.instances.find((i) => i.name === name);
@@ -109,11 +113,20 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     await writeDaemonState(config.stateDir, memory);
   };
 
-  async function recover(instance: InstanceConfig): Promise<void> {
+  /** Recovery in the background: start-up (READY) and other instances never wait for it. */
+  function recover(instance: InstanceConfig): Promise<void> {
+    const r = rt(instance.name);
+    r.recovering ??= recoverNow(instance).finally(() => {
+      r.recovering = undefined;
+    });
+    return r.recovering;
+  }
+
+  async function recoverNow(instance: InstanceConfig): Promise<void> {
     const r = rt(instance.name);
     try {
       const summaries = await recoverInstance({
-        host, config, instance,
+        host, config, instance, signal: stopSignal.signal,
         emit: (event) => {
           if (event.type === 'alert') options.onAlert?.(instance.name, event.message);
           if (event.type === 'note' || event.type === 'waiting') log.info(`${instance.name}: recovery: ${event.type === 'note' ? event.message : `waiting for ${event.resource}`}`);
@@ -168,6 +181,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   function blockedBecause(instance: InstanceConfig): string | undefined {
     const r = rt(instance.name);
     if (r.running) return `transaction ${r.running.txid} is running`;
+    if (r.recovering) return 'recovering an interrupted transaction';
     if (memory.instances[instance.name]?.paused) return 'paused';
     if (r.recoveryAt !== undefined) return 'an interrupted transaction waits for recovery';
     const verdict = r.check?.verdict;
@@ -188,6 +202,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     if (r.running) {
       throw new NcupdError('NCUPD_LOCKED', { instance: name, detail: `instance ${name} is busy: transaction ${r.running.txid} (${r.running.stage}) runs since ${r.running.since}` });
     }
+    if (r.recovering) throw new NcupdError('NCUPD_LOCKED', { instance: name, detail: `instance ${name} is busy: recovery of an interrupted transaction runs` });
     const abort = new AbortController();
     const listeners = new Set<(event: ProgressEvent) => void>(listener ? [listener] : []);
     let resolveTxid: (txid: string) => void = () => undefined;
@@ -243,7 +258,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     for (const instance of config.instances) {
       const r = rt(instance.name);
       if (r.running) continue;
-      if (r.recoveryAt !== undefined && Date.now() >= r.recoveryAt) await recover(instance);
+      if (r.recoveryAt !== undefined && Date.now() >= r.recoveryAt && !r.recovering) void recover(instance);
       const why = blockedBecause(instance);
       if (why !== undefined) continue;
       await startTransaction(instance.name, 'maintenance window').catch((error: unknown) => log.error(`${instance.name}: ${errorText(error)}`));
@@ -283,7 +298,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
 
   // Start: recovery first (an interrupted transaction is finished before anything else), then a check.
   for (const instance of config.instances) {
-    if ((await listUnfinishedTransactions(config.stateDir, instance.name)).length > 0) await recover(instance);
+    if ((await listUnfinishedTransactions(config.stateDir, instance.name)).length > 0) void recover(instance);
   }
   let schedule = cron.schedule(config.daemon.checkSchedule, () => {
     const jitter = Math.floor(Math.random() * config.daemon.jitterSeconds * 1000);
@@ -337,8 +352,10 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     },
     async stop() {
       stopping = true;
+      stopSignal.abort();
       clearInterval(ticker);
       schedule.stop();
+      await Promise.allSettled([...runtime.values()].map((r) => r.recovering));
       const runs = [...runtime.values()].map((r) => r.running).filter((r): r is Running => r !== undefined);
       if (runs.length > 0) {
         log.warn(`stopping: cancelling ${runs.length} running transaction(s); each rolls back first`);

@@ -99,6 +99,30 @@ describe('ncupd daemon', function () {
     }
   });
 
+  it('recovers at start a transaction a power cut left open, before anything else', async () => {
+    const bed = await makeBed({ instanceConfig: { windows: CLOSED } });
+    const before = await bed.instance.dumpDatabase();
+    // A power cut mid-window (fault injection, tests only): ncupd and its children die together.
+    const cut = await host.run({ file: 'setsid', args: ['--wait', process.execPath, MAIN, 'now', '--config', configPath(bed)], env: { NCUPD_FAULT: 'stage:upgrade:after=kill' }, reject: false, timeoutMs: 300_000 });
+    transcript.push(cut.command, cut.stdout, cut.stderr);
+    assert.equal((await listUnfinishedTransactions(bed.stateDir, 'cloud')).length, 1, 'the transaction was left open');
+    const daemon = startDaemonProcess(bed);
+    try {
+      const cloud = await waitFor('recovery at start', async () => {
+        if (!existsSync(join(bed.work, 'control.sock'))) return undefined;
+        const s = (await daemonStatus(bed)).instances[0];
+        return s && s.openTransactions === 0 && s.lastRun ? s : undefined;
+      });
+      assert.equal(cloud.lastRun?.result, 'rolled-back');
+      assert.equal(await version(bed), '33.0.5.1');
+      assert.deepEqual(await bed.instance.dumpDatabase(), before, 'every row as before');
+    } finally {
+      const ended = await daemon.stop(30_000);
+      assert.match(ended.stdout + ended.stderr, /recovered transaction \S+: rolled-back/);
+      await bed.close();
+    }
+  });
+
   it('only reports the pending update while the window is closed (and after the soak delay)', async () => {
     const bed = await makeBed({ instanceConfig: { windows: CLOSED, soakHours: 0 } });
     // systemd as PID 1 cannot exist here: a socat datagram receiver stands in for its notify socket.
@@ -127,7 +151,7 @@ describe('ncupd daemon', function () {
       assert.match(told, /READY=1/, 'systemd is told when the daemon is ready');
       assert.match(told, /STATUS=watching 1 instance\(s\)/);
       const stopped = await daemon.stop(30_000);
-      assert.equal(stopped.exitCode, 0, 'idle, SIGTERM ends the daemon at once');
+      assert.equal(stopped.exitCode, 0, `idle, SIGTERM ends the daemon at once: ${stopped.stdout}${stopped.stderr}`);
       assert.match(readFileSync(notifyLog, 'utf8'), /STOPPING=1/);
     } finally {
       await daemon.stop(30_000);
