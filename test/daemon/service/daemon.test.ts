@@ -130,6 +130,9 @@ describe('ncupd daemon', function () {
     const notifyLog = join(bed.work, 'notify.log');
     const receiver = host.start({ file: 'bash', args: ['-c', `exec socat -u UNIX-RECV:${notifySocket} OPEN:${notifyLog},creat,append`] });
     await waitFor('the notify socket', () => (existsSync(notifySocket) ? true : undefined));
+    // Operators in this group may use the control socket without root.
+    await host.run({ file: 'groupadd', args: ['-f', 'ncupd-test-ops'] });
+    writeFileSync(configPath(bed), readFileSync(configPath(bed), 'utf8').replace('  jitterSeconds: 0', '  jitterSeconds: 0\n  operatorGroup: ncupd-test-ops'));
     const daemon = startDaemonProcess(bed, { NOTIFY_SOCKET: notifySocket });
     try {
       const status = await waitFor('the first check', async () => {
@@ -147,6 +150,8 @@ describe('ncupd daemon', function () {
       assert.equal(cloud.lastRun, undefined, 'nothing ran');
       assert.ok(status.instances[0]?.firstSeenAt);
       assert.equal(await version(bed), '33.0.5.1');
+      const socket = (await host.run({ file: 'stat', args: ['-c', '%a %U %G', join(bed.work, 'control.sock')] })).stdout.trim();
+      assert.equal(socket, '660 root ncupd-test-ops', 'the control socket: root, the operators\' group, mode 0660');
       const told = readFileSync(notifyLog, 'utf8');
       assert.match(told, /READY=1/, 'systemd is told when the daemon is ready');
       assert.match(told, /STATUS=watching 1 instance\(s\)/);
