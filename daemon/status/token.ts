@@ -2,6 +2,7 @@ import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { NcupdError } from '../errors/ncupd-error.js';
+import { readRootOnlyFile } from '../config/root-only-file.js';
 
 /** Shorter tokens can be guessed; `createTokenFile` writes 64 hex characters. */
 export const MIN_TOKEN_LENGTH = 32;
@@ -16,31 +17,15 @@ export interface ReadTokenOptions {
  * without following symlinks and checked through the open descriptor, so what is checked is what is read.
  */
 export async function readToken(path: string, options: ReadTokenOptions = {}): Promise<string> {
-  const ownerUid = options.ownerUid ?? 0;
-  let handle;
-  try {
-    handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ELOOP') throw new NcupdError('NCUPD_TOKEN_INSECURE', { detail: `token file is a symlink: ${path}`, cause: error });
-    throw new NcupdError('NCUPD_TOKEN_MISSING', { detail: `token file cannot be opened (${code ?? 'error'}): ${path}`, cause: error });
+  const token = (await readRootOnlyFile(path, {
+    what: 'token', ownerUid: options.ownerUid ?? 0,
+    fail: (kind, detail, cause) => new NcupdError(kind === 'missing' ? 'NCUPD_TOKEN_MISSING' : 'NCUPD_TOKEN_INSECURE', { detail, cause }),
+  })).trim();
+  if (token === '') throw new NcupdError('NCUPD_TOKEN_MISSING', { detail: `token file is empty: ${path}` });
+  if (token.length < MIN_TOKEN_LENGTH || /\s/.test(token)) {
+    throw new NcupdError('NCUPD_TOKEN_INSECURE', { detail: `token in ${path} must be at least ${MIN_TOKEN_LENGTH} characters without spaces` });
   }
-  try {
-    const stat = await handle.stat();
-    if (!stat.isFile()) throw new NcupdError('NCUPD_TOKEN_INSECURE', { detail: `token file is not a regular file: ${path}` });
-    if (stat.uid !== ownerUid) throw new NcupdError('NCUPD_TOKEN_INSECURE', { detail: `token file is owned by uid ${stat.uid}, not ${ownerUid}: ${path}` });
-    if ((stat.mode & 0o077) !== 0) {
-      throw new NcupdError('NCUPD_TOKEN_INSECURE', { detail: `token file has mode ${(stat.mode & 0o777).toString(8).padStart(4, '0')}, group or others have access: ${path}` });
-    }
-    const token = (await handle.readFile('utf8')).trim();
-    if (token === '') throw new NcupdError('NCUPD_TOKEN_MISSING', { detail: `token file is empty: ${path}` });
-    if (token.length < MIN_TOKEN_LENGTH || /\s/.test(token)) {
-      throw new NcupdError('NCUPD_TOKEN_INSECURE', { detail: `token in ${path} must be at least ${MIN_TOKEN_LENGTH} characters without spaces` });
-    }
-    return token;
-  } finally {
-    await handle.close();
-  }
+  return token;
 }
 
 /**
