@@ -46,6 +46,17 @@ async function daemonStatus(bed: Bed): Promise<DaemonStatus> {
   return parseJson<DaemonStatus>(result.stdout);
 }
 
+/** The daemon's status once its first check is done, and a few ticks later (time to start a run, if it would). */
+async function afterFirstCheck(bed: Bed): Promise<DaemonStatus> {
+  const status = await waitFor('the first check', async () => {
+    if (!existsSync(join(bed.work, 'control.sock'))) return undefined;
+    const s = await daemonStatus(bed);
+    return s.instances[0]?.lastCheckAt ? s : undefined;
+  });
+  await new Promise((resolve) => setTimeout(resolve, 2000));
+  return status;
+}
+
 async function version(bed: Bed): Promise<string> {
   return (JSON.parse((await bed.instance.occ(['status', '--output=json'])).stdout) as { version: string }).version;
 }
@@ -78,12 +89,7 @@ describe('ncupd daemon', function () {
     assert.match(paused.stdout, /cloud: paused/);
     const daemon = startDaemonProcess(bed);
     try {
-      const status = await waitFor('the first check', async () => {
-        if (!existsSync(join(bed.work, 'control.sock'))) return undefined;
-        const s = await daemonStatus(bed);
-        return s.instances[0]?.lastCheckAt ? s : undefined;
-      });
-      await new Promise((resolve) => setTimeout(resolve, 2000));
+      const status = await afterFirstCheck(bed);
       const cloud = (await daemonStatus(bed)).instances[0]!;
       assert.equal(cloud.paused, true);
       assert.equal(cloud.reason, 'paused');
@@ -135,12 +141,7 @@ describe('ncupd daemon', function () {
     writeFileSync(configPath(bed), readFileSync(configPath(bed), 'utf8').replace('  jitterSeconds: 0', '  jitterSeconds: 0\n  operatorGroup: ncupd-test-ops'));
     const daemon = startDaemonProcess(bed, { NOTIFY_SOCKET: notifySocket });
     try {
-      const status = await waitFor('the first check', async () => {
-        if (!existsSync(join(bed.work, 'control.sock'))) return undefined;
-        const s = await daemonStatus(bed);
-        return s.instances[0]?.lastCheckAt ? s : undefined;
-      });
-      await new Promise((resolve) => setTimeout(resolve, 2000));
+      const status = await afterFirstCheck(bed);
       const cloud = (await daemonStatus(bed)).instances[0]!;
       assert.equal(cloud.decision, 'update');
       assert.match(cloud.available ?? '', /^33\.0\.6/);
