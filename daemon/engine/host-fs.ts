@@ -3,20 +3,16 @@ import type { Host } from '../hosts/host.js';
 // File operations on the instance host, through the Host so local and SSH behave the same.
 
 export async function exists(host: Host, path: string): Promise<boolean> {
-  return (await host.run({ file: 'test', args: ['-e', path], reject: false })).exitCode === 0;
+  return host.exists(path);
 }
 
 export async function isDirectory(host: Host, path: string): Promise<boolean> {
   return (await host.run({ file: 'test', args: ['-d', path], reject: false })).exitCode === 0;
 }
 
-/**
- * rename(2) and nothing else: atomic on one filesystem, an error (EXDEV) across mounts. `mv` would
- * silently copy and delete across a bind mount, and coreutils 9.1 has no --no-copy; perl's rename
- * is the bare system call, and perl-base is essential on Debian and Ubuntu.
- */
+/** rename(2): atomic on one filesystem, an error across mounts, never a copy (Host.rename). */
 export async function rename(host: Host, from: string, to: string): Promise<void> {
-  await host.run({ file: 'perl', args: ['-e', 'rename($ARGV[0], $ARGV[1]) or die "rename $ARGV[0] -> $ARGV[1]: $!\n"', '--', from, to] });
+  await host.rename(from, to);
 }
 
 /** A root-only folder (0700): nothing in it is readable by the web server. */
@@ -43,8 +39,7 @@ export async function ownershipOf(host: Host, path: string): Promise<Ownership> 
 }
 
 export async function listDir(host: Host, path: string): Promise<string[]> {
-  const result = await host.run({ file: 'ls', args: ['-A1', path], reject: false });
-  return result.exitCode === 0 ? result.stdout.split('\n').filter((n) => n.length > 0) : [];
+  return (await host.listDir(path)).sort();
 }
 
 /** Flushes the filesystem holding `path` (data and metadata) before the window relies on it. */

@@ -20,6 +20,14 @@ export interface JournalRecord {
 }
 
 /** The summary of one finished run (one line of history.jsonl; shown by `ncupd history`). */
+/** One undo step of a rollback, timed. */
+export interface UndoTiming {
+  readonly step: string;
+  readonly kind: string;
+  readonly ms: number;
+  readonly status: 'done' | 'failed';
+}
+
 export interface RunSummary {
   readonly txid: string;
   readonly instance: string;
@@ -30,6 +38,8 @@ export interface RunSummary {
   readonly endedAt: string;
   readonly windowMs: number | undefined;
   readonly stages: readonly { readonly name: string; readonly ms: number; readonly status: 'done' | 'failed' | 'skipped' }[];
+  /** After a rollback: each undo step, timed, in the order it ran. */
+  readonly rollbackSteps?: readonly UndoTiming[];
   readonly failedStage?: string;
   readonly errorCode?: string;
   readonly message?: string;

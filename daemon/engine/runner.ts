@@ -1,6 +1,6 @@
 import { isNcupdError, NcupdError } from '../errors/ncupd-error.js';
 import type { RunContext } from './context.js';
-import type { RunSummary } from './journal-types.js';
+import type { RunSummary, UndoTiming } from './journal-types.js';
 import type { Stage, StageOutcome } from './stage.js';
 import { DRY_RUN_STOP } from './stage-table.js';
 import { checkPhase } from './stages/commit.js';
@@ -44,6 +44,8 @@ async function runBounded(stage: Stage, ctx: RunContext): Promise<StageOutcome |
 export interface RollbackReport {
   readonly notUndone: string[];
   readonly restoredHealthy: boolean;
+  /** Each undo step and the restored-instance check, timed (the history and the benchmark show where a rollback spends). */
+  readonly steps: UndoTiming[];
 }
 
 /** Journals without ever stopping a rollback: a full disk must not keep the instance half-updated. */
@@ -56,8 +58,10 @@ async function journalBestEffort(ctx: RunContext, record: Parameters<RunContext[
 }
 
 /** Runs one undo step: journaled before and after, waiting first for what it needs (the database server). */
-async function runUndoStep(ctx: RunContext, step: PendingUndo): Promise<void> {
+async function runUndoStep(ctx: RunContext, step: PendingUndo, timings?: UndoTiming[]): Promise<void> {
   const action = undoActions[step.kind];
+  const started = Date.now();
+  const timed = (status: UndoTiming['status']) => timings?.push({ step: step.name, kind: step.kind, ms: Date.now() - started, status });
   ctx.emit({ type: 'rollback', step: step.name, status: 'start' });
   await journalBestEffort(ctx, { type: 'undo-intent', step: step.name, data: { id: step.id } });
   try {
@@ -68,10 +72,12 @@ async function runUndoStep(ctx: RunContext, step: PendingUndo): Promise<void> {
     await faultPoint(`undo:${step.kind}:after`);
   } catch (error) {
     const detail = error instanceof Error ? error.message : String(error);
+    timed('failed');
     ctx.emit({ type: 'rollback', step: step.name, status: 'failed', detail });
     await journalBestEffort(ctx, { type: 'undo-failed', step: step.name, data: { id: step.id, error: detail } });
     throw error;
   }
+  timed('done');
   ctx.emit({ type: 'rollback', step: step.name, status: 'done' });
   await journalBestEffort(ctx, { type: 'undo-done', step: step.name, data: { id: step.id } });
 }
@@ -102,24 +108,27 @@ export async function rollback(ctx: RunContext): Promise<RollbackReport> {
     await setMaintenance(ctx.host, ctx.instance, true, { secrets: ctx.secrets }).catch((error: unknown) =>
       ctx.emit({ type: 'note', message: `could not turn maintenance on before rolling back: ${error instanceof Error ? error.message : String(error)}` }));
   }
-  const failed = await ctx.undo.unwind((step) => runUndoStep(ctx, step), false, isBarrier);
+  const steps: UndoTiming[] = [];
+  const failed = await ctx.undo.unwind((step) => runUndoStep(ctx, step, steps), false, isBarrier);
   let restoredHealthy = true;
   const oldVersion = fromVersionOf(ctx);
   if (ctx.state.windowStartedAt !== undefined && oldVersion && failed.length === 0) {
+    const checkStarted = Date.now();
     const outcomes = await checkPhase({ ...ctx, signal: new AbortController().signal }, 'restored', oldVersion, true);
     const bad = outcomes.filter((o) => o.status === 'failed');
     restoredHealthy = bad.length === 0;
+    steps.push({ step: 'check the restored instance', kind: 'checks', ms: Date.now() - checkStarted, status: restoredHealthy ? 'done' : 'failed' });
     for (const o of bad) ctx.emit({ type: 'note', message: `restored instance: ${o.check} failed: ${o.detail}` });
   }
   // Maintenance goes off only when every undo step worked and the restored instance is healthy:
   // serving a half-restored instance could lose data. Otherwise say so loudly.
   const safe = restoredHealthy && failed.length === 0;
-  const failedLast = safe ? await ctx.undo.unwind((step) => runUndoStep(ctx, step), true, isBarrier) : [];
+  const failedLast = safe ? await ctx.undo.unwind((step) => runUndoStep(ctx, step, steps), true, isBarrier) : [];
   const notUndone = [...failed, ...failedLast].map((f) => `${f.step}: ${f.error instanceof Error ? f.error.message : String(f.error)}`);
   if (!restoredHealthy) notUndone.push('maintenance mode left ON: the restored instance did not pass its checks');
   else if (failed.length > 0) notUndone.push('maintenance mode left ON: not every step could be undone');
   if (notUndone.length > 0) ctx.emit({ type: 'alert', message: `${ctx.instance.name}: rollback incomplete, maintenance mode is on: ${notUndone.join('; ')}` });
-  return { notUndone, restoredHealthy };
+  return { notUndone, restoredHealthy, steps };
 }
 
 /** Before the window only ncupd's own staging exists: a run that stops there removes it. */
@@ -165,7 +174,7 @@ export async function runStages(ctx: RunContext, stages: readonly Stage[]): Prom
       const changed = ctx.state.windowStartedAt !== undefined;
       const report = await rollback(ctx);
       const windowMs = changed ? Date.now() - ctx.state.windowStartedAt! : undefined;
-      const base = { from: from(), to: to(), windowMs, stages: records, failedStage: stage.name, errorCode: coded.code, message: coded.message };
+      const base = { from: from(), to: to(), windowMs, stages: records, failedStage: stage.name, errorCode: coded.code, message: coded.message, rollbackSteps: report.steps };
       if (!changed && report.notUndone.length === 0) return { ...base, result: 'failed' };
       return report.notUndone.length === 0 ? { ...base, result: 'rolled-back' } : { ...base, result: 'rollback-failed', notUndone: report.notUndone };
     }

@@ -56,4 +56,14 @@ export interface Host {
   /** Writes a file on the host as the executor's own user (root); SFTP over SSH. */
   writeFile(path: string, data: string | Buffer, options?: WriteFileOptions): Promise<void>;
   readFile(path: string): Promise<Buffer>;
+  /**
+   * rename(2) and nothing else: atomic on one filesystem, an error (EXDEV) across mounts, never a
+   * copy. The window's swap and every move back are made of these, so they are system calls
+   * locally, not processes (a spawn costs milliseconds, and a loaded machine makes it hundreds).
+   */
+  rename(from: string, to: string): Promise<void>;
+  /** Whether `path` exists, following symlinks (as `test -e`). */
+  exists(path: string): Promise<boolean>;
+  /** Entry names of a folder (with dot files, without `.` and `..`); [] when it cannot be read. */
+  listDir(path: string): Promise<string[]>;
 }

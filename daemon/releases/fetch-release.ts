@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { sha512OfFile } from '../../integrity/verifiers/digest-file.js';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { InstanceConfig } from '../config/schema.js';
 import { NcupdError } from '../errors/ncupd-error.js';
@@ -58,11 +58,6 @@ export function archiveUrls(offer: ReleaseOffer, instance: InstanceConfig): stri
   return [...new Set(urls.filter((u) => u.length > 0))];
 }
 
-async function hashFile(path: string): Promise<string> {
-  const hash = createHash('sha512');
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
-}
 
 interface CacheIndex { sha512: string; signature: string | undefined; sourceUrl: string; size: number }
 
@@ -105,7 +100,7 @@ export async function fetchVerifiedRelease(offer: ReleaseOffer, options: FetchOp
   if (index) {
     const path = join(options.cacheDir, 'archives', index.sha512, fileName);
     if (index.signature === offer.signature && existsSync(path)) {
-      const sha512 = await hashFile(path);
+      const sha512 = await sha512OfFile(path);
       if (sha512 === index.sha512) {
         archive = { path, sha512, size: index.size, url: index.sourceUrl };
         fromCache = true;

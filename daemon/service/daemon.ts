@@ -11,8 +11,6 @@ import type { ProgressEvent } from '../engine/context.js';
 import { readHistory } from '../engine/history.js';
 import { listUnfinishedTransactions } from '../engine/journal.js';
 import type { RunSummary } from '../engine/journal-types.js';
-import { recoverInstance } from '../engine/recover.js';
-import { runUpdate } from '../engine/run-update.js';
 import { ROLLBACK_STOP_EXTENSION_S } from '../engine/systemd-notify.js';
 import { holdTimeout } from './sd-notify.js';
 import { NcupdError } from '../errors/ncupd-error.js';
@@ -125,6 +123,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   async function recoverNow(instance: InstanceConfig): Promise<void> {
     const r = rt(instance.name);
     try {
+      const { recoverInstance } = await import('../engine/recover.js');
       const summaries = await recoverInstance({
         host, config, instance, signal: stopSignal.signal,
         emit: (event) => {
@@ -213,7 +212,8 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     };
     r.running = running;
     log.info(`${name}: transaction started (${trigger})`);
-    const done = runUpdate({
+    // The engine (strategies, snapshots, checks) loads with the first run, not at start (docs/performance.md).
+    const done = import('../engine/run-update.js').then(({ runUpdate }) => runUpdate({
       host, config, instance, signal: abort.signal,
       emit: (event) => {
         if (event.type === 'stage-start') {
@@ -227,7 +227,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
         (running as { txid: string }).txid = txid;
         resolveTxid(txid);
       },
-    }).then(async (summary) => {
+    })).then(async (summary) => {
       if ((summary.result === 'rolled-back' || summary.result === 'rollback-failed') && summary.to) {
         const version = r.check?.verdict.target?.version ?? summary.to;
         await saveMemory(withInstance(memory, name, (m) => ({ ...m, failed: { ...m.failed, [version]: now().toISOString() } }))).catch(() => undefined);

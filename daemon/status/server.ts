@@ -3,7 +3,6 @@ import type { AddressInfo } from 'node:net';
 import type { StatusSource } from '../service/status-model.js';
 import { isNcupdError, NcupdError } from '../errors/ncupd-error.js';
 import { PAGE_CSP, send, sendError } from './http-io.js';
-import { renderMetrics } from './metrics.js';
 import { renderStatusPage } from './page.js';
 import { handleStartRun, type TokenCheck } from './runs.js';
 import { renderStatusJson } from './status-json.js';
@@ -63,6 +62,8 @@ export async function startStatusServer(options: StatusServerOptions): Promise<S
     },
     '/metrics': {
       GET: async (_req, res) => {
+        // prom-client loads with the first scrape: an idle daemon nobody scrapes stays small (docs/performance.md).
+        const { renderMetrics } = await import('./metrics.js');
         const metrics = await renderMetrics(await source.status());
         send(res, 200, metrics.contentType, metrics.body);
       },

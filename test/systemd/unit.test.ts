@@ -87,7 +87,7 @@ describe('systemd unit', function () {
     assert.equal(one('NotifyAccess'), 'all');
     assert.equal(one('KillMode'), 'mixed');
     assert.equal(one('ExecReload'), '/bin/kill -HUP $MAINPID');
-    assert.equal(one('ExecStart'), '/usr/bin/node /usr/lib/ncupd/dist/daemon/cli/main.js daemon --config /etc/ncupd/config.yaml');
+    assert.equal(one('ExecStart'), '/usr/bin/node --max-semi-space-size=2 /usr/lib/ncupd/dist/daemon/cli/main.js daemon --config /etc/ncupd/config.yaml');
     assert.equal(one('MemoryDenyWriteExecute'), 'no');
     for (const key of ['RuntimeDirectory', 'StateDirectory', 'CacheDirectory', 'ConfigurationDirectory']) assert.equal(one(key), 'ncupd');
   });

@@ -1,6 +1,6 @@
 import { execa, type Result } from 'execa';
 import { readFileSync } from 'node:fs';
-import { open, readFile } from 'node:fs/promises';
+import { open, readdir, readFile, rename, stat } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import type { CommandResult, CommandSpec, Host, RunningProcess } from '../host.js';
 import { NcupdError } from '../../errors/ncupd-error.js';
@@ -104,6 +104,21 @@ export function createLocalHost(id = 'local'): Host {
     },
     async readFile(path: string): Promise<Buffer> {
       return readFile(path);
+    },
+    async rename(from: string, to: string): Promise<void> {
+      try {
+        await rename(from, to);
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code ?? 'error';
+        const why = code === 'EXDEV' ? 'they are on different filesystems (a rename never copies)' : (error as Error).message;
+        throw new NcupdError('NCUPD_COMMAND_FAILED', { detail: `rename ${from} -> ${to}: ${code}: ${why}`, cause: error });
+      }
+    },
+    async exists(path: string): Promise<boolean> {
+      return stat(path).then(() => true, () => false);
+    },
+    async listDir(path: string): Promise<string[]> {
+      return readdir(path).catch(() => []);
     },
     start(spec: CommandSpec): RunningProcess {
       const { file, args } = asUser(spec);

@@ -1,6 +1,5 @@
 // Email notifier: SMTP through nodemailer (docs/dependencies.md). Needs nothing from the
 // instance, so it reports a Nextcloud that is down.
-import { createTransport } from 'nodemailer';
 import type { NotificationConfig } from '../../config/schema.js';
 import { NcupdError } from '../../errors/ncupd-error.js';
 import { redact } from '../../hosts/redact.js';
@@ -35,6 +34,8 @@ export function createEmailNotifier(config: EmailConfig, id: string, options: Em
     async send(notification, signal) {
       const password = await readPassword();
       const message = composeMessage(notification);
+      // nodemailer loads with the first mail: the idle daemon does not carry it (docs/performance.md).
+      const { createTransport } = await import('nodemailer');
       const transport = createTransport({
         host: config.host, port: config.port, ...SECURITY[config.secure],
         auth: config.user ? { user: config.user, pass: password ?? '' } : undefined,

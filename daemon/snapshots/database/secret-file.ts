@@ -32,5 +32,8 @@ export function maskingHost(host: Host, secrets: readonly string[]): Host {
     start: (spec) => host.start(mask(spec)),
     writeFile: (path, data, options) => host.writeFile(path, data, options),
     readFile: (path) => host.readFile(path),
+    rename: (from, to) => host.rename(from, to),
+    exists: (path) => host.exists(path),
+    listDir: (path) => host.listDir(path),
   };
 }

@@ -52,7 +52,7 @@ describe('ncupd install-service', function () {
     assert.match(result.stdout, /warning: instance cloud: no Nextcloud at \/srv\/nc\/nextcloud yet/);
 
     const unit = readFileSync(join(stage, 'etc/systemd/system/ncupd.service'), 'utf8');
-    assert.match(unit, new RegExp(`^ExecStart=${process.execPath} ${MAIN_SCRIPT} daemon --config /etc/ncupd/config.yaml$`, 'm'));
+    assert.match(unit, new RegExp(`^ExecStart=${process.execPath} --max-semi-space-size=2 ${MAIN_SCRIPT} daemon --config /etc/ncupd/config.yaml$`, 'm'));
     assert.equal(mode(join(stage, 'etc/systemd/system/ncupd.service')), '644');
     const dropIn = readFileSync(join(stage, 'etc/systemd/system/ncupd.service.d/10-instances.conf'), 'utf8');
     assert.match(dropIn, /^ReadWritePaths=-\/srv\/nc\/nextcloud -\/srv\/nc$/m);

@@ -21,6 +21,8 @@ export interface Bed {
   readonly target: BuiltRelease;
   readonly work: string;
   readonly stateDir: string;
+  /** The bed's config.yaml. */
+  readonly config: string;
   now(extra?: string[]): ReturnType<typeof runNcupd>;
   close(): Promise<void>;
 }
@@ -36,10 +38,16 @@ export interface BedOptions {
   readonly stateDir?: string;
   /** More keys of the instance in config.yaml, for example `rollbackWaitSeconds`. */
   readonly instanceConfig?: Readonly<Record<string, string | number>>;
+  /** The installed and offered releases, when not the small default pair (the benchmark's realistic trees). */
+  readonly releases?: { readonly installed: BuiltRelease; readonly target: BuiltRelease };
+  /** How long one `ncupd now` may take (default 10 minutes). */
+  readonly nowTimeoutMs?: number;
 }
 
 export async function makeBed(options: BedOptions = {}): Promise<Bed> {
-  const [installed, target] = await Promise.all([buildRelease({ version: '33.0.5' }), buildRelease({ version: '33.0.6', faults: options.faults ?? [] })]);
+  const [installed, target] = options.releases
+    ? [options.releases.installed, options.releases.target]
+    : await Promise.all([buildRelease({ version: '33.0.5' }), buildRelease({ version: '33.0.6', faults: options.faults ?? [] })]);
   const server = await startUpdateServer({ today: '2026-11-27' });
   const name = 'nextcloud-33.0.6.zip';
   server.serveFile(name, target.zipPath);
@@ -64,8 +72,8 @@ export async function makeBed(options: BedOptions = {}): Promise<Bed> {
   // The reload hook records its calls (issue 4: it runs after the swap and after a rollback swap).
   writeFileSync(join(work, 'reload.sh'), `#!/bin/sh\necho reload >> ${join(work, 'reload.log')}\n`, { mode: 0o755 });
   return {
-    instance, served, server, target, work, stateDir,
-    now: (extra = []) => runNcupd(['now', '--config', config, ...extra], { timeoutMs: 600_000 }),
+    instance, served, server, target, work, stateDir, config,
+    now: (extra = []) => runNcupd(['now', '--config', config, ...extra], { timeoutMs: options.nowTimeoutMs ?? 600_000 }),
     async close() {
       await served.stop();
       await server.close();

@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createLocalHost } from '../../../daemon/hosts/local/index.js';
 import { isNcupdError } from '../../../daemon/errors/ncupd-error.js';
 import { ensureWebUser, WEB_USER } from '../../helpers/web-user.js';
@@ -64,5 +67,41 @@ describe('local host executor', () => {
     const result = await child.stop(5000);
     assert.equal(result.signal, 'SIGTERM');
     assert.ok(Date.now() - started < 4000, 'the signal reached the program, not a wrapper');
+  });
+
+  it('renames with the bare system call: atomic, and an error across filesystems instead of a copy', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ncupd-rename-'));
+    const other = mkdtempSync('/dev/shm/ncupd-rename-');
+    try {
+      mkdirSync(join(dir, 'a'));
+      writeFileSync(join(dir, 'a', 'f'), 'x');
+      await host.rename(join(dir, 'a'), join(dir, 'b'));
+      assert.equal(readFileSync(join(dir, 'b', 'f'), 'utf8'), 'x');
+      assert.equal(existsSync(join(dir, 'a')), false);
+      // /dev/shm is tmpfs, /tmp is not: mv would copy and delete, rename(2) refuses.
+      const error = await host.rename(join(dir, 'b'), join(other, 'b')).then(() => undefined, (e: unknown) => e);
+      assert.ok(isNcupdError(error) && error.code === 'NCUPD_COMMAND_FAILED', String(error));
+      assert.match(error.message, /EXDEV/);
+      assert.equal(readFileSync(join(dir, 'b', 'f'), 'utf8'), 'x', 'nothing moved');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      rmSync(other, { recursive: true, force: true });
+    }
+  });
+
+  it('tells whether a path exists (following links) and lists folders with their dot files', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ncupd-list-'));
+    try {
+      writeFileSync(join(dir, '.htaccess'), '');
+      mkdirSync(join(dir, 'apps'));
+      symlinkSync(join(dir, 'gone'), join(dir, 'dangling'));
+      assert.equal(await host.exists(join(dir, 'apps')), true);
+      assert.equal(await host.exists(join(dir, 'dangling')), false, 'as test -e: a dangling link does not exist');
+      assert.equal(await host.exists(join(dir, 'missing')), false);
+      assert.deepEqual((await host.listDir(dir)).sort(), ['.htaccess', 'apps', 'dangling']);
+      assert.deepEqual(await host.listDir(join(dir, 'missing')), []);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

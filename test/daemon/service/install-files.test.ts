@@ -20,7 +20,7 @@ describe('install-service files', () => {
   it('puts the real node, ncupd and config paths into ExecStart= and nowhere else', () => {
     const template = 'Documentation=file:/usr/lib/ncupd/docs/install.md\nExecStart=/usr/bin/node /usr/lib/ncupd/dist/daemon/cli/main.js daemon --config /etc/ncupd/config.yaml\nExecReload=/bin/kill -HUP $MAINPID\n';
     const unit = renderUnit(template, { node: '/opt/node/bin/node', main: '/opt/ncupd/dist/daemon/cli/main.js', config: '/etc/ncupd/site.yaml' });
-    assert.match(unit, /^ExecStart=\/opt\/node\/bin\/node \/opt\/ncupd\/dist\/daemon\/cli\/main\.js daemon --config \/etc\/ncupd\/site\.yaml$/m);
+    assert.match(unit, /^ExecStart=\/opt\/node\/bin\/node --max-semi-space-size=2 \/opt\/ncupd\/dist\/daemon\/cli\/main\.js daemon --config \/etc\/ncupd\/site\.yaml$/m);
     assert.match(unit, /^ExecReload=\/bin\/kill -HUP \$MAINPID$/m);
     assert.doesNotMatch(unit, /file:\/usr\/lib\/ncupd\//);
   });

@@ -111,6 +111,9 @@ export function recordingHost(inner: Host): Host & { readonly commands: CommandS
     start: (spec) => (commands.push(spec), inner.start(spec)),
     writeFile: (path, data, options) => (writes.push(path), inner.writeFile(path, data, options)),
     readFile: (path) => inner.readFile(path),
+    rename: (from, to) => inner.rename(from, to),
+    exists: (path) => inner.exists(path),
+    listDir: (path) => inner.listDir(path),
   };
 }
 

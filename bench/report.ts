@@ -1,0 +1,32 @@
+import type { BenchResults } from './results.js';
+
+function table(title: string, header: readonly string[], rows: readonly (readonly (string | number)[])[]): string {
+  const cells = [header, ...rows.map((r) => r.map(String))];
+  const widths = header.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
+  const line = (r: readonly string[]) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  return [`\n${title}`, line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.slice(1).map(line)].join('\n');
+}
+
+/** The terminal report: the same figures as bench/results.json, as tables. */
+export function printReport(r: BenchResults): void {
+  const w = r.workload;
+  const out: string[] = [];
+  out.push(`ncupd benchmark ${r.generatedAt} (${r.quick ? 'quick' : 'full'}, ${r.repetitions} repetition(s), medians): ${w.files} files, ${w.unpacked_mb} MB unpacked, zip ${w.zip_mb} MB, ${w.rows.toLocaleString('en')} rows, ${w.from} -> ${w.to}; ${r.machine.cpus} CPUs, Node ${r.machine.node}`);
+  out.push(table('Strategies on SQLite, same tree, same run (seconds)', ['', 'archive (ncupd)', 'updater approach', 'ratio'], [
+    ['file work in the window', r.window_file_work_s, r.updater_window_file_work_s, `${(r.updater_window_file_work_s / r.window_file_work_s).toFixed(0)}x`],
+    ['whole window', r.databases.sqlite3?.window_s ?? '-', r.updater_window_s, ''],
+    ['code rollback', r.code_rollback_s, r.updater_code_rollback_s, `${(r.updater_code_rollback_s / r.code_rollback_s).toFixed(0)}x`],
+    ['total run', r.total_s, r.updater_total_s, ''],
+  ]));
+  out.push(table('Maintenance window by database, archive strategy (seconds; snapshot in MB)', ['database', 'window', 'db snapshot', 'file work', 'occ upgrade', 'checks', 'rollback', 'db restore', 'snapshot MB'],
+    Object.entries(r.databases).map(([db, f]) => [db, f.window_s, f.db_snapshot_s, f.file_work_s, f.upgrade_s, f.checks_s, f.rollback_s, f.db_restore_s, f.snapshot_mb])));
+  out.push(table('Preparation and verification', ['', 'ncupd', 'reference', 'ratio'], [
+    ['online preparation vs bare unzip (s)', r.prepare_s, r.unzip_s, `${(r.prepare_s / r.unzip_s).toFixed(2)}x`],
+    ['verify vs sha512sum (MB/s)', r.verify_mb_s, r.sha512sum_mb_s, `${(r.verify_mb_s / r.sha512sum_mb_s).toFixed(2)}x`],
+  ]));
+  out.push(table('Memory (MB)', ['', 'RSS'], [['ncupd daemon idle, after its first check', r.idle_rss_mb], ['ncupd daemon right after start', r.idle_rss_after_start_mb], ['ncupd now, peak', r.peak_rss_mb]]));
+  if (r.data_snapshots) out.push(`\nData snapshots: ${JSON.stringify(r.data_snapshots)}`);
+  if (r.ssh_fleet) out.push(`\nSSH fleet: ${JSON.stringify(r.ssh_fleet)}`);
+  out.push(table('Targets (issue 8)', ['', 'target', 'measured', 'met'], r.targets.map((t) => [t.name, t.target, t.value, t.met ? 'yes' : 'NO'])));
+  process.stdout.write(out.join('\n') + '\n');
+}
