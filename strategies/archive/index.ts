@@ -43,12 +43,15 @@ export const archiveStrategy = {
     await makePrivateDir(ctx.host, stagedParent);
     // Entries were judged safe before (integrity/archive); unzip is the fastest correct extractor (design.md,
     // "Archives"), run with a per-file size limit and a count afterwards so lying sizes cannot fill the disk.
-    await extractVerifiedZip(ctx.host, archive.path, stagedParent, { entries: archive.entries, expandedBytes: archive.expandedBytes, largestEntry: archive.largestEntry, files: archive.files }, ctx.signal);
     const staged = join(stagedParent, 'nextcloud');
+    const owner = await ownershipOf(ctx.host, live);
+    // The tree is root's and root-only until it is whole: ownership moves to the instance's owner
+    // while the count runs, and either failing leaves only ncupd's own staging to remove.
+    await extractVerifiedZip(ctx.host, archive.path, stagedParent, { entries: archive.entries, expandedBytes: archive.expandedBytes, largestEntry: archive.largestEntry, files: archive.files }, ctx.signal,
+      async () => void await ctx.host.run({ file: 'chown', args: ['-R', `${owner.uid}:${owner.gid}`, staged], timeoutMs: 600_000, signal: ctx.signal }));
     await mergeLines(ctx, '.htaccess', live, staged);
     await mergeLines(ctx, '.user.ini', live, staged);
-    const owner = await ownershipOf(ctx.host, live);
-    await ctx.host.run({ file: 'chown', args: ['-R', `${owner.uid}:${owner.gid}`, staged], timeoutMs: 600_000 });
+    await ctx.host.run({ file: 'chown', args: [`${owner.uid}:${owner.gid}`, `${staged}/.htaccess`, `${staged}/.user.ini`] });
     await ctx.host.run({ file: 'chmod', args: [owner.mode, staged] });
     await syncFilesystem(ctx.host, staged);
     ctx.state.workDir = workDir;
