@@ -1,0 +1,81 @@
+// `ncupd now` with the git strategy end to end (issue 10): real repositories from the release
+// builder, real git, gpg, php, SQLite and MariaDB. Fake: the internet (update server is loopback).
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import type { RunSummary } from '../../../daemon/engine/journal-types.js';
+import { createLocalHost } from '../../../daemon/hosts/local/index.js';
+import { instanceState } from '../../helpers/instance-state.js';
+import { parseJson } from '../../helpers/run-ncupd.js';
+import { FULL_TIER } from '../../helpers/tier.js';
+import type { DbType } from '../../fixtures/harness/instance.js';
+import { buildBedRepository, makeGitBed } from './git-bed.js';
+
+const host = createLocalHost();
+
+/** A patch in format-patch form made on a clone of the repository at v33.0.5 (an admin's local change). */
+async function makePatch(bare: string, file: string, edit: (text: string) => string): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), 'ncupd-patch-'));
+  const env = { GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null', GIT_AUTHOR_NAME: 'Admin', GIT_AUTHOR_EMAIL: 'admin@example.test', GIT_COMMITTER_NAME: 'Admin', GIT_COMMITTER_EMAIL: 'admin@example.test' };
+  await host.run({ file: 'git', args: ['clone', '-q', '--branch', 'v33.0.5', bare, join(dir, 'c')], env });
+  const path = join(dir, 'c', file);
+  await host.run({ file: 'sh', args: ['-c', 'cat > "$1"', 'sh', path], input: edit(readFileSync(path, 'utf8')) });
+  await host.run({ file: 'git', args: ['commit', '-q', '-am', `local change to ${file}`], cwd: join(dir, 'c'), env });
+  await host.run({ file: 'git', args: ['format-patch', '-q', '-1', '-o', join(dir, 'out')], cwd: join(dir, 'c'), env });
+  return join(dir, 'out', (await host.run({ file: 'ls', args: [join(dir, 'out')] })).stdout.trim());
+}
+
+async function status(bed: { instance: { occ(args: readonly string[]): Promise<{ stdout: string }> } }) {
+  return JSON.parse((await bed.instance.occ(['status', '--output=json'])).stdout) as { version: string; maintenance: boolean };
+}
+
+const DATABASES: DbType[] = FULL_TIER ? ['sqlite3', 'mysql', 'pgsql'] : ['sqlite3', 'mysql'];
+
+describe('git strategy: ncupd now on a git checkout', function () {
+  this.timeout(600_000);
+
+  for (const db of DATABASES) {
+    it(`updates a checkout on ${db} to the signed tag v33.0.6${db === 'sqlite3' ? ', re-applying a carried patch' : ''}`, async () => {
+      const repo = await buildBedRepository();
+      const patch = db === 'sqlite3' ? await makePatch(repo.bare, 'robots.txt', (t) => `${t}# carried local change\n`) : undefined;
+      const bed = await makeGitBed({ db, repo, gitConfig: patch ? ['patches:', `  - file: ${patch}`] : [] });
+      try {
+        const before = await instanceState(bed.instance);
+        const result = await bed.now(['--json']);
+        const summary = parseJson<RunSummary>(result.stdout);
+        assert.equal(summary.result, 'updated', `${summary.message ?? ''}\n${result.stderr}`);
+        assert.equal((await status(bed)).version, '33.0.6.1');
+        const tag = bed.repo.tags['33.0.6']!;
+        const after = await bed.checkoutState();
+        if (patch) {
+          assert.equal(await bed.git(['rev-parse', 'HEAD~1']), tag.commit, 'the carried patch sits on the tag');
+          assert.match(readFileSync(join(bed.instance.root, 'robots.txt'), 'utf8'), /# carried local change/);
+        } else {
+          assert.equal(after.head, tag.commit, 'HEAD is the tag\'s commit');
+        }
+        assert.equal(after.submodule, tag.thirdPartyCommit, '3rdparty at the tag\'s submodule commit');
+        assert.equal(after.status, '', 'the new checkout is clean: config.php and data/ are ignored, nothing else differs');
+        const gitfile = readFileSync(join(bed.instance.root, '.git'), 'utf8');
+        const gitDir = join(dirname(bed.instance.root), '.ncupd-cloud', 'git', 'cloud.git');
+        assert.ok(gitfile.startsWith(`gitdir: ${gitDir}/worktrees/`), gitfile);
+        const worktrees = await bed.git(['worktree', 'list', '--porcelain']);
+        assert.match(worktrees, new RegExp(`^worktree ${bed.instance.root}$`, 'm'), worktrees);
+        const state = await instanceState(bed.instance);
+        assert.equal(state.files, before.files, 'every user file unchanged');
+        assert.deepEqual(state.rows.filecache, before.rows.filecache);
+        // Retention removes the old tree; the live checkout must not depend on it.
+        const oldTree = join(dirname(bed.instance.root), '.ncupd-cloud', summary.txid);
+        assert.ok(existsSync(join(oldTree, 'old', '.git')), 'the old tree is kept as the code snapshot');
+        rmSync(oldTree, { recursive: true, force: true });
+        await bed.git(['--git-dir', gitDir, 'worktree', 'prune']);
+        const survived = await bed.checkoutState();
+        assert.equal(survived.head, after.head);
+        assert.equal(survived.submodule, tag.thirdPartyCommit);
+        assert.equal(survived.status, '', 'still a clean checkout after its old tree is gone');
+      } finally {
+        await bed.close();
+      }
+    });
+  }
+});
