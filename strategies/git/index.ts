@@ -39,6 +39,16 @@ async function fetchTarget(ctx: RunContext, layout: GitLayout, remote: string, t
 }
 
 /**
+ * The checkout's remotes become ncupd's repository's (once, when its own .git is left behind with
+ * the old tree): the new checkout shares that repository's config, and `git remote -v` or a later
+ * update finds `origin` there. Existing remotes are never changed.
+ */
+async function adoptRemotes(layout: GitLayout, remotes: Readonly<Record<string, string>>): Promise<void> {
+  const known = new Set((await inRepo(layout, ['remote'])).split('\n').filter(Boolean));
+  for (const [name, url] of Object.entries(remotes)) if (!known.has(name)) await inRepo(layout, ['remote', 'add', name, url]);
+}
+
+/**
  * The git strategy (strategies/git/README.md): a second worktree of ncupd's own repository at the
  * verified tag, staged beside the live tree, swapped in by rename like `archive`.
  */
@@ -81,6 +91,7 @@ export const gitStrategy = {
     for (const repo of before.nestedRepositories) ctx.emit({ type: 'note', message: `${repo} is a repository of its own: left as it is (carried over if the release does not ship it)` });
     const remote = config.remote ?? before.remotes.origin;
     if (!remote) failStage(ctx, 'NCUPD_PREFLIGHT_FAILED', `${live} has no remote "origin" and git.remote is not set`, 'Set `git.remote` to the repository the release tags come from.');
+    await adoptRemotes(layout, before.access.kind === 'own' ? before.remotes : {});
     const tag = tagFor(config.tagPattern, versionString);
     await fetchTarget(ctx, layout, remote, tag, before.access.kind === 'own');
     const verdict = await verifyTag(layout, config, tag, versionString.replace(/\s+/g, ''), txDir);

@@ -1,3 +1,5 @@
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLocalHost } from '../../../daemon/hosts/local/index.js';
 import type { DbType } from '../../fixtures/harness/instance.js';
@@ -57,4 +59,15 @@ export async function makeGitBed(options: GitBedOptions = {}): Promise<GitBed> {
       };
     },
   };
+}
+
+/** A format-patch file changing `file` on a clone at v33.0.5. */
+export async function makePatch(bare: string, file: string, edit: (text: string) => string): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), 'ncupd-patch-'));
+  const env = { GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null', GIT_AUTHOR_NAME: 'Admin', GIT_AUTHOR_EMAIL: 'admin@example.test', GIT_COMMITTER_NAME: 'Admin', GIT_COMMITTER_EMAIL: 'admin@example.test' };
+  await host.run({ file: 'git', args: ['clone', '-q', '--branch', 'v33.0.5', bare, join(dir, 'c')], env });
+  writeFileSync(join(dir, 'c', file), edit(readFileSync(join(dir, 'c', file), 'utf8')));
+  await host.run({ file: 'git', args: ['commit', '-q', '-am', `local change to ${file}`], cwd: join(dir, 'c'), env });
+  await host.run({ file: 'git', args: ['format-patch', '-q', '-1', '-o', join(dir, 'out')], cwd: join(dir, 'c'), env });
+  return join(dir, 'out', readdirSync(join(dir, 'out'))[0]!);
 }

@@ -1,30 +1,14 @@
 // `ncupd now` with the git strategy end to end (issue 10): real repositories from the release
 // builder, real git, gpg, php, SQLite and MariaDB. Fake: the internet (update server is loopback).
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { RunSummary } from '../../../daemon/engine/journal-types.js';
-import { createLocalHost } from '../../../daemon/hosts/local/index.js';
 import { instanceState } from '../../helpers/instance-state.js';
 import { parseJson } from '../../helpers/run-ncupd.js';
 import { FULL_TIER } from '../../helpers/tier.js';
 import type { DbType } from '../../fixtures/harness/instance.js';
-import { buildBedRepository, makeGitBed } from './git-bed.js';
-
-const host = createLocalHost();
-
-/** A patch in format-patch form made on a clone of the repository at v33.0.5 (an admin's local change). */
-async function makePatch(bare: string, file: string, edit: (text: string) => string): Promise<string> {
-  const dir = mkdtempSync(join(tmpdir(), 'ncupd-patch-'));
-  const env = { GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null', GIT_AUTHOR_NAME: 'Admin', GIT_AUTHOR_EMAIL: 'admin@example.test', GIT_COMMITTER_NAME: 'Admin', GIT_COMMITTER_EMAIL: 'admin@example.test' };
-  await host.run({ file: 'git', args: ['clone', '-q', '--branch', 'v33.0.5', bare, join(dir, 'c')], env });
-  const path = join(dir, 'c', file);
-  await host.run({ file: 'sh', args: ['-c', 'cat > "$1"', 'sh', path], input: edit(readFileSync(path, 'utf8')) });
-  await host.run({ file: 'git', args: ['commit', '-q', '-am', `local change to ${file}`], cwd: join(dir, 'c'), env });
-  await host.run({ file: 'git', args: ['format-patch', '-q', '-1', '-o', join(dir, 'out')], cwd: join(dir, 'c'), env });
-  return join(dir, 'out', (await host.run({ file: 'ls', args: [join(dir, 'out')] })).stdout.trim());
-}
+import { buildBedRepository, makeGitBed, makePatch } from './git-bed.js';
 
 async function status(bed: { instance: { occ(args: readonly string[]): Promise<{ stdout: string }> } }) {
   return JSON.parse((await bed.instance.occ(['status', '--output=json'])).stdout) as { version: string; maintenance: boolean };
@@ -61,6 +45,7 @@ describe('git strategy: ncupd now on a git checkout', function () {
         assert.ok(gitfile.startsWith(`gitdir: ${gitDir}/worktrees/`), gitfile);
         const worktrees = await bed.git(['worktree', 'list', '--porcelain']);
         assert.match(worktrees, new RegExp(`^worktree ${bed.instance.root}$`, 'm'), worktrees);
+        assert.equal(await bed.git(['remote', 'get-url', 'origin']), bed.repo.bare, 'the checkout\'s remotes came along');
         const state = await instanceState(bed.instance);
         assert.equal(state.files, before.files, 'every user file unchanged');
         assert.deepEqual(state.rows.filecache, before.rows.filecache);
