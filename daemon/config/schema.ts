@@ -76,7 +76,7 @@ export const gitSchema = z.strictObject({
   keyring: absolutePath.optional()
     .describe('ASCII-armoured public keys (on the instance host) whose signatures make a tag trusted: `git verify-tag` runs against a keyring holding only these keys.'),
   pinnedCommits: z.record(z.string(), fullCommit).default({})
-    .describe('For repositories without signed tags: the commit each version\'s tag must point at (`{ "33.0.6": "<40 hex>" }`). With neither a keyring nor a pinned commit a tag is refused.'),
+    .describe('For repositories without signed tags: the commit each version\'s tag must point at (`{ "33.0.6": "<40 hex>" }`). A pin decides alone (a tag that differs is refused, signed or not); with neither a pin nor a keyring a tag is refused.'),
   allowDirty: z.boolean().default(false)
     .describe('Update a checkout with local modifications anyway (they are not carried: the old tree keeps them). Default: refuse and name the files.'),
   allowFileProtocol: z.boolean().default(false)

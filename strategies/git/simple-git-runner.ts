@@ -1,4 +1,4 @@
-import { simpleGit } from 'simple-git';
+import { GitError, GitPluginError, simpleGit } from 'simple-git';
 import { describeFailure, FILE_PROTOCOL, GIT_PREFIX, type GitCall, type GitResult, type GitRunner } from './runner.js';
 
 const PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -26,7 +26,9 @@ export function simpleGitRunner(): GitRunner {
         errors(error, result) {
           exitCode = result.exitCode;
           stderr = Buffer.concat(result.stdErr).toString('utf8');
-          return error instanceof Error ? error : undefined;
+          // simple-git's own guard (unsafe arguments), timeouts and aborts stay errors.
+          if (error instanceof GitPluginError || !(error instanceof GitError) || result.exitCode <= 0) return error;
+          return undefined;
         },
       }).env({ PATH, LANG: 'C.UTF-8', ...call.env });
       const stdout = await git.raw([...GIT_PREFIX, ...(call.allowFileProtocol ? FILE_PROTOCOL : []), ...call.args]);

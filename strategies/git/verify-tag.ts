@@ -14,17 +14,17 @@ export interface TagVerdict {
 /**
  * A fetched tag is trusted when it carries a good signature by one of the pinned keys (checked
  * with `git verify-tag` against a keyring that holds only those keys, in a GnuPG home of this run),
- * or, for repositories without signed tags, when it points at the commit pinned for the version.
+ * or, for repositories without signed tags, when it points at the commit pinned for the version
+ * (a pin decides alone: a tag that differs from it is refused even when signed).
  */
 export async function verifyTag(layout: GitLayout, config: GitConfig, tag: string, version: string, scratch: string): Promise<TagVerdict> {
   const ref = `refs/tags/${tag}`;
   const commit = (await git(layout, { args: ['--git-dir', layout.gitDir, 'rev-parse', '--verify', `${ref}^{commit}`], cwd: layout.workDir })).stdout.trim();
   const pinned = config.pinnedCommits[version];
   if (pinned !== undefined && pinned !== commit) return { ok: false, commit, detail: `${tag} points at ${commit}, but ${pinned} is pinned for ${version}` };
-  if (!config.keyring) {
-    return pinned ? { ok: true, commit, detail: `${tag} is the pinned commit ${commit}` }
-      : { ok: false, commit, detail: `${tag}: no git.keyring to check its signature and no pinned commit for ${version}` };
-  }
+  // A pinned full commit id names the exact tree (and its history): the signature adds nothing to it.
+  if (pinned !== undefined) return { ok: true, commit, detail: `${tag} is the commit pinned for ${version} (${commit})` };
+  if (!config.keyring) return { ok: false, commit, detail: `${tag}: no git.keyring to check its signature and no pinned commit for ${version}` };
   const home = join(scratch, 'gnupg');
   await makePrivateDir(layout.host, home);
   try {
@@ -38,7 +38,7 @@ export async function verifyTag(layout: GitLayout, config: GitConfig, tag: strin
     // VALIDSIG's last field is the primary key's fingerprint; the keyring holds nothing but the pinned keys.
     const valid = [...status.matchAll(/^\[GNUPG:\] VALIDSIG (\S+)(?: \S+)* ([0-9A-F]{40})$/gm)].map((m) => m[2]!);
     const by = valid.find((f) => pinnedKeys.has(f));
-    if (result.exitCode === 0 && /^\[GNUPG:\] GOODSIG /m.test(status) && by) return { ok: true, commit, detail: `${tag} signed by ${by}${pinned ? `, the pinned commit` : ''}` };
+    if (result.exitCode === 0 && /^\[GNUPG:\] GOODSIG /m.test(status) && by) return { ok: true, commit, detail: `${tag} signed by ${by}` };
     const why = /NO_PUBKEY (\S+)/.exec(status)?.[1] ? `signed by key ${/NO_PUBKEY (\S+)/.exec(status)![1]}, which is not pinned`
       : /BADSIG/.test(status) ? 'a bad signature' : /ERRSIG/.test(status) ? 'a signature that could not be checked' : 'no signature (an unsigned or lightweight tag)';
     return { ok: false, commit, detail: `${tag} (${commit}): ${why}` };

@@ -26,7 +26,10 @@ async function refusedBeforeWindow(bed: GitBed, code: string, extra: string[] = 
   const txDir = join(dirname(bed.instance.root), '.ncupd-cloud', summary.txid);
   assert.ok(!existsSync(join(txDir, 'staged')), 'the staged tree was removed');
   const gitDir = join(dirname(bed.instance.root), '.ncupd-cloud', 'git', 'cloud.git');
-  if (existsSync(gitDir)) assert.equal(await bed.git(['--git-dir', gitDir, 'worktree', 'list', '--porcelain']), 'bare', 'no worktree record left behind');
+  if (existsSync(gitDir)) {
+    const records = (await bed.git(['--git-dir', gitDir, 'worktree', 'list', '--porcelain'])).split('\n').filter((l) => l.startsWith('worktree '));
+    assert.deepEqual(records, [`worktree ${gitDir}`], 'no worktree record left behind (the bare repository lists only itself)');
+  }
   return summary;
 }
 
