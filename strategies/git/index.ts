@@ -9,6 +9,7 @@ import type { UpdateStrategy } from '../strategy.js';
 import { inspectCheckout, submodulesOf, accessOf } from './checkout.js';
 import { ensureRepository, git, inRepo, layoutOf, type GitLayout } from './layout.js';
 import { applyPatches, missingCommits } from './patches.js';
+import { stageAppRepositories } from './apps.js';
 import { verifyTag } from './verify-tag.js';
 import { pinSubmoduleLinks, pruneWorktrees, repairWorktrees } from './worktrees.js';
 
@@ -88,7 +89,6 @@ export const gitStrategy = {
       if (!config.allowDirty) failStage(ctx, 'NCUPD_GIT_DIRTY_TREE', `${live} has ${before.changes.length} local modification(s):\n${files}`);
       ctx.emit({ type: 'note', message: `git.allowDirty: these modifications stay in the old tree only:\n${files}` });
     }
-    for (const repo of before.nestedRepositories) ctx.emit({ type: 'note', message: `${repo} is a repository of its own: left as it is (carried over if the release does not ship it)` });
     const remote = config.remote ?? before.remotes.origin;
     if (!remote) failStage(ctx, 'NCUPD_PREFLIGHT_FAILED', `${live} has no remote "origin" and git.remote is not set`, 'Set `git.remote` to the repository the release tags come from.');
     await adoptRemotes(layout, before.access.kind === 'own' ? before.remotes : {});
@@ -104,6 +104,7 @@ export const gitStrategy = {
     if (conflict) {
       failStage(ctx, 'NCUPD_GIT_PATCH_CONFLICT', `${conflict.patch} does not apply onto ${tag}: conflicts in ${conflict.files.join(', ') || '(git named no file)'}\n${conflict.output}`);
     }
+    for (const message of await stageAppRepositories(layout, config, staged, before.nestedRepositories, tag, txDir)) ctx.emit({ type: 'note', message });
     const access = await accessOf(layout, staged);
     const head = (await git(layout, { args: [...access.args, 'rev-parse', 'HEAD'], cwd: staged })).stdout.trim();
     const submodules = await submodulesOf(layout, access, staged);

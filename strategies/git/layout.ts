@@ -51,6 +51,9 @@ export async function ensureRepository(layout: GitLayout): Promise<void> {
   await makePrivateDir(layout.host, layout.workDir);
   await makePrivateDir(layout.host, dirname(layout.gitDir));
   await makePrivateDir(layout.host, layout.home);
+  // git's upload-pack (fetching or cloning from a checkout the web server user owns) honours
+  // safe.directory only from global config, not from `-c`: this HOME is ncupd's alone.
+  await layout.host.writeFile(`${layout.home}/.gitconfig`, '[safe]\n\tdirectory = *\n', { mode: 0o600 });
   const exists = await layout.host.run({ file: 'test', args: ['-f', `${layout.gitDir}/HEAD`], reject: false });
   if (exists.exitCode !== 0) await git(layout, { args: ['init', '-q', '--bare', layout.gitDir], cwd: layout.workDir });
 }

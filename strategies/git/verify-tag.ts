@@ -17,14 +17,15 @@ export interface TagVerdict {
  * or, for repositories without signed tags, when it points at the commit pinned for the version
  * (a pin decides alone: a tag that differs from it is refused even when signed).
  */
-export async function verifyTag(layout: GitLayout, config: GitConfig, tag: string, version: string, scratch: string): Promise<TagVerdict> {
+export async function verifyTag(layout: GitLayout, config: GitConfig, tag: string, version: string | undefined, scratch: string, repository = layout.gitDir): Promise<TagVerdict> {
   const ref = `refs/tags/${tag}`;
-  const commit = (await git(layout, { args: ['--git-dir', layout.gitDir, 'rev-parse', '--verify', `${ref}^{commit}`], cwd: layout.workDir })).stdout.trim();
-  const pinned = config.pinnedCommits[version];
+  const commit = (await git(layout, { args: ['--git-dir', repository, 'rev-parse', '--verify', `${ref}^{commit}`], cwd: layout.workDir })).stdout.trim();
+  // Pins are the server's (by release version); an app's tag (version undefined) needs a signature.
+  const pinned = version === undefined ? undefined : config.pinnedCommits[version];
   if (pinned !== undefined && pinned !== commit) return { ok: false, commit, detail: `${tag} points at ${commit}, but ${pinned} is pinned for ${version}` };
   // A pinned full commit id names the exact tree (and its history): the signature adds nothing to it.
   if (pinned !== undefined) return { ok: true, commit, detail: `${tag} is the commit pinned for ${version} (${commit})` };
-  if (!config.keyring) return { ok: false, commit, detail: `${tag}: no git.keyring to check its signature and no pinned commit for ${version}` };
+  if (!config.keyring) return { ok: false, commit, detail: `${tag}: no git.keyring to check its signature${version ? ` and no pinned commit for ${version}` : ''}` };
   const home = join(scratch, 'gnupg');
   await makePrivateDir(layout.host, home);
   try {
@@ -33,7 +34,7 @@ export async function verifyTag(layout: GitLayout, config: GitConfig, tag: strin
     if (imported.exitCode !== 0) return { ok: false, commit, detail: `the keyring ${config.keyring} could not be imported: ${imported.stderr.trim().split('\n').pop() ?? ''}` };
     const keys = await gpg(['--with-colons', '--list-keys']);
     const pinnedKeys = new Set([...keys.stdout.matchAll(/^fpr:+([0-9A-F]{40}):/gm)].map((m) => m[1]!));
-    const result = await git(layout, { args: ['--git-dir', layout.gitDir, 'verify-tag', '--raw', ref], cwd: layout.workDir, reject: false, env: { GNUPGHOME: home } });
+    const result = await git(layout, { args: ['--git-dir', repository, 'verify-tag', '--raw', ref], cwd: layout.workDir, reject: false, env: { GNUPGHOME: home } });
     const status = result.stderr;
     // VALIDSIG's last field is the primary key's fingerprint; the keyring holds nothing but the pinned keys.
     const valid = [...status.matchAll(/^\[GNUPG:\] VALIDSIG (\S+)(?: \S+)* ([0-9A-F]{40})$/gm)].map((m) => m[2]!);

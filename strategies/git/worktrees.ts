@@ -23,9 +23,14 @@ export async function repairWorktrees(layout: GitLayout, trees: readonly string[
   if (ours.length > 0) await inRepo(layout, ['worktree', 'repair', ...ours]);
 }
 
-/** Forgets worktrees whose folder is gone (removed staging, old trees retention removed). Idempotent. */
+/**
+ * Forgets worktrees whose folder is gone (removed staging, old trees retention removed). The live
+ * tree's record is repaired first: a tree put back by something that does not know about worktrees
+ * (`ncupd rollback` renames an old tree home) must not look gone and lose its record. Idempotent.
+ */
 export async function pruneWorktrees(layout: GitLayout): Promise<void> {
   if (!(await exists(layout.host, `${layout.gitDir}/HEAD`))) return;
+  await repairWorktrees(layout, [layout.live]);
   await inRepo(layout, ['worktree', 'prune']);
 }
 

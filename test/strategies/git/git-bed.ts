@@ -18,6 +18,8 @@ export interface GitBed extends Bed {
   git(args: readonly string[], cwd?: string): Promise<string>;
   /** What a rollback must give back exactly: HEAD, submodule commits, the working tree (data and .git excluded: .git is compared by HEAD and status). */
   checkoutState(): Promise<{ head: string; submodule: string; tree: string; status: string; dotGit: string }>;
+  /** More lines below the instance's `git:` (indented by two), after the bed was made (values only known then). */
+  addGitConfig(lines: readonly string[]): void;
 }
 
 export interface GitBedOptions {
@@ -48,6 +50,11 @@ export async function makeGitBed(options: GitBedOptions = {}): Promise<GitBed> {
     (await host.run({ file: 'git', args: ['-c', 'safe.directory=*', ...args], cwd, env: { GIT_CONFIG_NOSYSTEM: '1', HOME: '/nonexistent', GIT_OPTIONAL_LOCKS: '0' } })).stdout.trim();
   return {
     ...bed, repo, git,
+    addGitConfig(lines) {
+      const path = join(bed.work, 'config.yaml');
+      const anchor = '      allowFileProtocol: true\n';
+      writeFileSync(path, readFileSync(path, 'utf8').replace(anchor, `${anchor}${lines.map((l) => `      ${l}\n`).join('')}`));
+    },
     async checkoutState() {
       const root = bed.instance.root;
       return {

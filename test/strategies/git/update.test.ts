@@ -9,6 +9,10 @@ import { parseJson } from '../../helpers/run-ncupd.js';
 import { FULL_TIER } from '../../helpers/tier.js';
 import type { DbType } from '../../fixtures/harness/instance.js';
 import { buildBedRepository, makeGitBed, makePatch } from './git-bed.js';
+import { buildAppRepository } from '../../fixtures/release-builder/git-repository.js';
+import { createLocalHost } from '../../../daemon/hosts/local/index.js';
+
+const host = createLocalHost();
 
 async function status(bed: { instance: { occ(args: readonly string[]): Promise<{ stdout: string }> } }) {
   return JSON.parse((await bed.instance.occ(['status', '--output=json'])).stdout) as { version: string; maintenance: boolean };
@@ -20,11 +24,25 @@ describe('git strategy: ncupd now on a git checkout', function () {
   this.timeout(600_000);
 
   for (const db of DATABASES) {
-    it(`updates a checkout on ${db} to the signed tag v33.0.6${db === 'sqlite3' ? ', re-applying a carried patch' : ''}`, async () => {
+    it(`updates a checkout on ${db} to the signed tag v33.0.6, re-applying a carried ${db === 'sqlite3' ? 'patch file' : 'local commit'}`, async () => {
       const repo = await buildBedRepository();
       const patch = db === 'sqlite3' ? await makePatch(repo.bare, 'robots.txt', (t) => `${t}# carried local change\n`) : undefined;
       const bed = await makeGitBed({ db, repo, gitConfig: patch ? ['patches:', `  - file: ${patch}`] : [] });
       try {
+        if (!patch) {
+          // A local commit only the live checkout has (made by its owner, as an admin would): ncupd fetches it from there.
+          const asOwner = { user: bed.instance.webUser, cwd: bed.instance.root, env: { HOME: '/nonexistent', GIT_CONFIG_NOSYSTEM: '1',
+            GIT_AUTHOR_NAME: 'Admin', GIT_AUTHOR_EMAIL: 'admin@example.test', GIT_COMMITTER_NAME: 'Admin', GIT_COMMITTER_EMAIL: 'admin@example.test' } };
+          await host.run({ file: 'sh', args: ['-c', 'echo "# carried local change" >> robots.txt && git commit -q -am "local change"'], ...asOwner });
+          bed.addGitConfig(['patches:', `  - commit: ${await bed.git(['rev-parse', 'HEAD'])}`]);
+        }
+        // Apps kept in repositories of their own: one has the release's tag, one has not.
+        const apps = db === 'sqlite3' ? await Promise.all([buildAppRepository('notes', ['v33.0.5', 'v33.0.6']), buildAppRepository('legacy', ['v33.0.5'])]) : [];
+        for (const app of apps) {
+          const env = { GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null' };
+          await host.run({ file: 'git', args: ['clone', '-q', '--branch', 'v33.0.5', app.bare, join(bed.instance.root, 'apps', app.id)], env });
+          await host.run({ file: 'chown', args: ['-R', `${bed.instance.webUser}:${bed.instance.webUser}`, join(bed.instance.root, 'apps', app.id)] });
+        }
         const before = await instanceState(bed.instance);
         const result = await bed.now(['--json']);
         const summary = parseJson<RunSummary>(result.stdout);
@@ -32,12 +50,8 @@ describe('git strategy: ncupd now on a git checkout', function () {
         assert.equal((await status(bed)).version, '33.0.6.1');
         const tag = bed.repo.tags['33.0.6']!;
         const after = await bed.checkoutState();
-        if (patch) {
-          assert.equal(await bed.git(['rev-parse', 'HEAD~1']), tag.commit, 'the carried patch sits on the tag');
-          assert.match(readFileSync(join(bed.instance.root, 'robots.txt'), 'utf8'), /# carried local change/);
-        } else {
-          assert.equal(after.head, tag.commit, 'HEAD is the tag\'s commit');
-        }
+        assert.equal(await bed.git(['rev-parse', 'HEAD~1']), tag.commit, 'the carried change sits on the tag\'s commit');
+        assert.match(readFileSync(join(bed.instance.root, 'robots.txt'), 'utf8'), /# carried local change/);
         assert.equal(after.submodule, tag.thirdPartyCommit, '3rdparty at the tag\'s submodule commit');
         assert.equal(after.status, '', 'the new checkout is clean: config.php and data/ are ignored, nothing else differs');
         const gitfile = readFileSync(join(bed.instance.root, '.git'), 'utf8');
@@ -46,6 +60,12 @@ describe('git strategy: ncupd now on a git checkout', function () {
         const worktrees = await bed.git(['worktree', 'list', '--porcelain']);
         assert.match(worktrees, new RegExp(`^worktree ${bed.instance.root}$`, 'm'), worktrees);
         assert.equal(await bed.git(['remote', 'get-url', 'origin']), bed.repo.bare, 'the checkout\'s remotes came along');
+        for (const app of apps) {
+          const expected = app.tags['v33.0.6'] ?? app.tags['v33.0.5'];
+          assert.equal(await bed.git(['rev-parse', 'HEAD'], join(bed.instance.root, 'apps', app.id)), expected,
+            `${app.id}: ${app.tags['v33.0.6'] ? 'moved to the release tag' : 'left as it was (no such tag)'}\n${result.stderr}`);
+          assert.equal(await bed.git(['remote', 'get-url', 'origin'], join(bed.instance.root, 'apps', app.id)), app.bare);
+        }
         const state = await instanceState(bed.instance);
         assert.equal(state.files, before.files, 'every user file unchanged');
         assert.deepEqual(state.rows.filecache, before.rows.filecache);
