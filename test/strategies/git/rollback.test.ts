@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { RunSummary } from '../../../daemon/engine/journal-types.js';
 import { instanceState } from '../../helpers/instance-state.js';
-import { parseJson } from '../../helpers/run-ncupd.js';
+import { parseJson, runNcupd } from '../../helpers/run-ncupd.js';
 import { FULL_TIER } from '../../helpers/tier.js';
 import type { DbType } from '../../fixtures/harness/instance.js';
 import { makeGitBed, type GitBed } from './git-bed.js';
@@ -54,6 +54,34 @@ describe('git strategy: rollback', function () {
         assert.equal((await bed.checkoutState()).dotGit, 'directory', 'a checkout ncupd never updated has its own .git');
         await rolledBackExactly(bed);
         assert.equal((await version(bed)).version, '33.0.5.1');
+      } finally {
+        await bed.close();
+      }
+    });
+  }
+
+  // A kill in the window, then `ncupd recover`: the journaled undo steps (swap-back, git-repair-worktrees,
+  // remove-staged-tree, git-prune-worktrees) run from the journal alone.
+  for (const point of FULL_TIER ? ['carry:moved', 'swap:between', 'swap:done'] : ['swap:done']) {
+    it(`recovers after a kill at ${point}: the checkout comes back with the same HEAD, submodule and tree`, async () => {
+      const bed = await makeGitBed();
+      try {
+        const checkout = await bed.checkoutState();
+        const before = await instanceState(bed.instance);
+        const config = join(bed.work, 'config.yaml');
+        const killed = await runNcupd(['now', '--json', '--config', config], { env: { NCUPD_FAULT: `${point}=kill` }, timeoutMs: 300_000 });
+        assert.notEqual(killed.exitCode, 0, 'the run was killed');
+        const recovered = await runNcupd(['recover', '--json', '--config', config], { timeoutMs: 300_000 });
+        assert.equal(recovered.exitCode, 0, recovered.stdout + recovered.stderr);
+        assert.deepEqual(await bed.checkoutState(), checkout, 'HEAD, submodule, working tree, status and .git as before');
+        const state = await instanceState(bed.instance);
+        assert.equal(state.code, before.code);
+        assert.equal(state.config, before.config);
+        assert.deepEqual(state.rows, before.rows);
+        assert.equal((await version(bed)).maintenance, false);
+        const gitDir = join(dirname(bed.instance.root), '.ncupd-cloud', 'git', 'cloud.git');
+        const records = (await bed.git(['--git-dir', gitDir, 'worktree', 'list', '--porcelain'])).split('\n').filter((l) => l.startsWith('worktree '));
+        assert.deepEqual(records, [`worktree ${gitDir}`], 'the staged worktree is forgotten');
       } finally {
         await bed.close();
       }
