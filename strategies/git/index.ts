@@ -119,7 +119,6 @@ export const gitStrategy = {
     ctx.state.stagedRoot = staged;
     ctx.state.oldRoot = join(txDir, 'old');
     ctx.state.gitTarget = { tag, commit: verdict.commit, head, submodules: Object.fromEntries(submodules.map((s) => [s.path, s.recorded])) };
-    return;
   },
 
   async apply(ctx) {
