@@ -1,7 +1,7 @@
 import { dirname, join } from 'node:path';
 import type { RunContext } from '../../daemon/engine/context.js';
 import { NcupdError } from '../../daemon/errors/ncupd-error.js';
-import { exists, listDir, makePrivateDir, ownershipOf, rename, syncFilesystem } from '../../daemon/engine/host-fs.js';
+import { exists, freeBytes, listDir, makePrivateDir, ownershipOf, rename, syncFilesystem } from '../../daemon/engine/host-fs.js';
 import { faultPoint } from '../../daemon/engine/faults.js';
 import { runReloadHook } from '../reload-hook.js';
 import { planCarryOver, type CarryMove } from '../archive/carry-over.js';
@@ -20,6 +20,12 @@ function failStage(ctx: RunContext, code: 'NCUPD_GIT_TAG_UNVERIFIED' | 'NCUPD_GI
 /** The release tag for the version the policy chose: `35.0.0 beta 4` is tagged `v35.0.0beta4`. */
 export function tagFor(pattern: string, versionString: string): string {
   return pattern.replace('{version}', versionString.replace(/\s+/g, ''));
+}
+
+/** The data directory's path when it lies inside the install root (du leaves it out). */
+function discoveredDataInside(ctx: RunContext): string | undefined {
+  const data = ctx.state.discovered?.dataDirectory.replace(/\/+$/, '');
+  return data && data.startsWith(`${ctx.instance.path}/`) ? data : undefined;
 }
 
 async function sameFilesystem(ctx: RunContext, a: string, b: string): Promise<boolean> {
@@ -98,6 +104,13 @@ export const gitStrategy = {
     if (!verdict.ok) failStage(ctx, 'NCUPD_GIT_TAG_UNVERIFIED', `${verdict.detail} (from ${remote})`);
     ctx.emit({ type: 'note', message: `${verdict.detail}` });
 
+    // No archive says how big the new tree is: the live code (without data) is the measure.
+    const dataInside = discoveredDataInside(ctx);
+    const used = Number((await ctx.host.run({ file: 'du', args: ['-s', '-B1', '--one-file-system', ...(dataInside ? [`--exclude=${dataInside}`] : []), live], timeoutMs: 600_000 })).stdout.trim().split(/\s+/)[0]);
+    const free = await freeBytes(ctx.host, dirname(live));
+    if (free < used * 1.1 + 64 * 1024 * 1024) {
+      failStage(ctx, 'NCUPD_PREFLIGHT_FAILED', `${dirname(live)} has ${Math.floor(free / 1048576)} MiB free; a second checkout needs about ${Math.ceil((used * 1.1) / 1048576) + 64} MiB`);
+    }
     await inRepo(layout, ['worktree', 'add', '--detach', staged, verdict.commit], { timeoutMs: 3_600_000 });
     await git(layout, { args: ['submodule', 'update', '--init', '--recursive'], cwd: staged, signal: ctx.signal, timeoutMs: 3_600_000 });
     const conflict = await applyPatches(layout, staged, config.patches);

@@ -4,6 +4,9 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { RunSummary } from '../../../daemon/engine/journal-types.js';
+import type { RunContext } from '../../../daemon/engine/context.js';
+import { pruneByRetention } from '../../../daemon/engine/retention.js';
+import { loadConfigFile } from '../../../daemon/config/load-config.js';
 import { instanceState } from '../../helpers/instance-state.js';
 import { parseJson } from '../../helpers/run-ncupd.js';
 import { FULL_TIER } from '../../helpers/tier.js';
@@ -83,4 +86,43 @@ describe('git strategy: ncupd now on a git checkout', function () {
       }
     });
   }
+  it('keeps working when retention removes old trees (the original checkout, then an old worktree)', async () => {
+    const bed = await makeGitBed({ more: [{ version: '33.0.7' }] });
+    try {
+      const first = parseJson<RunSummary>((await bed.now(['--json'])).stdout);
+      assert.equal(first.result, 'updated', first.message);
+      const next = bed.repo.tags['33.0.7']!.release;
+      bed.server.setReleases({ releases: [{ version: '33.0.7', internalVersion: next.internalVersion, channel: 'stable', minPHPVersion: '8.1', eol: '2027-02-18',
+        downloads: { zip: [bed.server.downloadUrl('nextcloud-33.0.7.zip')], bz2: [] }, signature: next.zipSignature.replace(/\n/g, '') }], daily: [] });
+      const second = parseJson<RunSummary>((await bed.now(['--json'])).stdout);
+      assert.equal(second.result, 'updated', second.message);
+      const work = join(dirname(bed.instance.root), '.ncupd-cloud');
+      // ncupd's own retention, as after a run, keeping one: the current run is never counted, so it is called here, between runs.
+      const loaded = loadConfigFile(join(bed.work, 'config.yaml'));
+      const instance = { ...loaded.instances[0]!, snapshots: { keep: 1 } };
+      const removed = await pruneByRetention({ host, config: loaded, instance, state: { workDir: work } } as unknown as RunContext);
+      assert.ok(removed.includes(join(work, first.txid)), removed.join(', '));
+      assert.ok(!existsSync(join(work, first.txid)), 'retention removed the first run\'s old tree (the original checkout)');
+      assert.ok(existsSync(join(work, second.txid, 'old', '.git')), 'the second run\'s old tree (a worktree) is the kept snapshot');
+      const checkState = async () => {
+        const state = await bed.checkoutState();
+        assert.equal(state.head, bed.repo.tags['33.0.7']!.commit);
+        assert.equal(state.submodule, bed.repo.tags['33.0.7']!.thirdPartyCommit);
+        assert.equal(state.status, '');
+      };
+      await checkState();
+      const gitDir = join(work, 'git', 'cloud.git');
+      assert.match(await bed.git(['--git-dir', gitDir, 'worktree', 'list', '--porcelain']), new RegExp(`^worktree ${join(work, second.txid, 'old')}$`, 'm'),
+        'the old worktree\'s record follows it to its snapshot place');
+      // A later retention removes that worktree too; the repository forgets it and the live checkout does not notice.
+      rmSync(join(work, second.txid), { recursive: true, force: true });
+      await bed.git(['--git-dir', gitDir, 'worktree', 'prune']);
+      const records = (await bed.git(['--git-dir', gitDir, 'worktree', 'list', '--porcelain'])).split('\n').filter((l) => l.startsWith('worktree '));
+      assert.deepEqual(records, [`worktree ${gitDir}`, `worktree ${bed.instance.root}`]);
+      await checkState();
+      assert.equal((JSON.parse((await bed.instance.occ(['status', '--output=json'])).stdout) as { version: string }).version, '33.0.7.1');
+    } finally {
+      await bed.close();
+    }
+  });
 });
