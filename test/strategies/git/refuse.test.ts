@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import type { RunSummary } from '../../../daemon/engine/journal-types.js';
 import { instanceState } from '../../helpers/instance-state.js';
 import { parseJson } from '../../helpers/run-ncupd.js';
+import { FULL_TIER } from '../../helpers/tier.js';
 import { buildBedRepository, makeGitBed, makePatch, type GitBed, type GitBedOptions } from './git-bed.js';
 
 async function refusedBeforeWindow(bed: GitBed, code: string, extra: string[] = []): Promise<RunSummary> {
@@ -53,7 +54,7 @@ describe('git strategy: refusals before the window', function () {
     });
   }
 
-  it('accepts an unsigned tag whose commit is pinned, and refuses it when the pin differs (dry runs)', async () => {
+  if (FULL_TIER) it('accepts an unsigned tag whose commit is pinned, and refuses it when the pin differs (dry runs; full tier)', async () => {
     const repo = await buildBedRepository({ target: { signing: 'unsigned' } });
     const commit = repo.tags['33.0.6']!.commit;
     const good = await makeGitBed({ repo, gitConfig: ['pinnedCommits:', `  "33.0.6": "${commit}"`] });

@@ -86,7 +86,7 @@ describe('git strategy: ncupd now on a git checkout', function () {
       }
     });
   }
-  it('keeps working when retention removes old trees (the original checkout, then an old worktree)', async () => {
+  if (FULL_TIER) it('keeps working when retention removes old trees (the original checkout, then an old worktree; full tier)', async () => {
     const bed = await makeGitBed({ more: [{ version: '33.0.7' }] });
     try {
       const first = parseJson<RunSummary>((await bed.now(['--json'])).stdout);
