@@ -89,7 +89,8 @@ export const gitStrategy = {
 
     const before = await inspectCheckout(layout, live);
     const sub = before.submodules.map((s) => `${s.path} ${s.checkedOut ?? 'not initialised'}`).join(', ') || 'none';
-    ctx.emit({ type: 'note', message: `git checkout at ${before.head}${before.tags.length ? ` (${before.tags.join(', ')})` : ''}; submodules: ${sub}; git runs via ${layout.runner.via}` });
+    const remotes = Object.entries(before.remotes).map(([name, url]) => `${name} ${url}`).join(', ') || 'none';
+    ctx.emit({ type: 'note', message: `git checkout at ${before.head}${before.tags.length ? ` (${before.tags.join(', ')})` : ''}; remotes: ${remotes}; submodules: ${sub}; git runs via ${layout.runner.via}` });
     if (before.changes.length > 0) {
       const files = before.changes.map((c) => `  ${c}`).join('\n');
       if (!config.allowDirty) failStage(ctx, 'NCUPD_GIT_DIRTY_TREE', `${live} has ${before.changes.length} local modification(s):\n${files}`);
