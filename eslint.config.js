@@ -10,6 +10,7 @@ const processLibraries = {
     { name: 'ssh2', message: 'Open SSH through the ssh Host (daemon/hosts/ssh) only.' },
     { name: 'child_process', message: 'Run commands through a Host (daemon/hosts).' },
     { name: 'node:child_process', message: 'Run commands through a Host (daemon/hosts).' },
+    { name: 'simple-git', message: 'git runs through strategies/git/runner.ts (simple-git locally, the Host over SSH).' },
   ],
 };
 
@@ -27,6 +28,12 @@ export default tseslint.config(
   {
     files: ['daemon/hosts/local/**/*.ts', 'daemon/hosts/ssh/**/*.ts'],
     rules: { 'no-restricted-imports': 'off' },
+  },
+  {
+    // simple-git spawns git itself (design.md names it as the one exception): only the git
+    // strategy's local runner may use it; the process libraries stay forbidden there too.
+    files: ['strategies/git/simple-git-runner.ts'],
+    rules: { 'no-restricted-imports': ['error', { paths: processLibraries.paths.filter((p) => p.name !== 'simple-git') }] },
   },
   {
     files: ['*.js'],

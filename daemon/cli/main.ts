@@ -48,7 +48,7 @@ withInstanceOptions(program.command('fetch').description('check, then download a
 
 withInstanceOptions(program.command('now').description('update now: one transaction per instance, rolled back completely if anything fails'))
   .option('--dry-run', 'stop before the maintenance window (download, verify, stage and preflight only)')
-  .option('--strategy <id>', 'with --path: archive (default) or updater')
+  .option('--strategy <id>', 'with --path: archive (default), updater or git')
   .option('--state-dir <dir>', 'with --path: journal, history and snapshots (default /var/lib/ncupd)')
   .option('--reload <command...>', 'with --path: reload hook run after each swap (for example systemctl reload php8.2-fpm)')
   .action(async (options: GlobalOptions) => run(async (o) => (await import('./commands/now.js')).runNow(o), options));

@@ -66,6 +66,28 @@ export const windowSchema = z.strictObject({
   durationMinutes: z.number().int().min(5).max(24 * 60).default(120).describe('How long the window stays open; a transaction starts only inside it.'),
 });
 
+const fullCommit = z.string().regex(/^[0-9a-f]{40}$/, { message: 'expected a full commit id (40 lower-case hex digits)' });
+
+export const gitSchema = z.strictObject({
+  remote: z.string().min(1).optional()
+    .describe('Where release tags are fetched from (URL or path on the instance host); default: the checkout\'s `origin`.'),
+  tagPattern: z.string().regex(/\{version\}/, { message: 'expected a pattern containing {version}' }).default('v{version}')
+    .describe('Tag name of a release; `{version}` is the public version the policy chose (`33.0.6`).'),
+  keyring: absolutePath.optional()
+    .describe('ASCII-armoured public keys (on the instance host) whose signatures make a tag trusted: `git verify-tag` runs against a keyring holding only these keys.'),
+  pinnedCommits: z.record(z.string(), fullCommit).default({})
+    .describe('For repositories without signed tags: the commit each version\'s tag must point at (`{ "33.0.6": "<40 hex>" }`). A pin decides alone (a tag that differs is refused, signed or not); with neither a pin nor a keyring a tag is refused.'),
+  allowDirty: z.boolean().default(false)
+    .describe('Update a checkout with local modifications anyway (they are not carried: the old tree keeps them). Default: refuse and name the files.'),
+  allowFileProtocol: z.boolean().default(false)
+    .describe('Let submodules be cloned from local paths (`protocol.file.allow=always`), for mirrors on the same machine; off by default as git has it.'),
+  patches: z.array(z.union([
+    z.strictObject({ commit: fullCommit.describe('A commit of the checkout (or of the remote), cherry-picked.') }),
+    z.strictObject({ file: absolutePath.describe('A patch in `git format-patch` form (on the instance host), applied with `git am -3`.') }),
+  ])).default([])
+    .describe('Local changes re-applied, in order, onto each new tag while staging; a conflict stops the update before the window.'),
+});
+
 export const instanceSchema = z.strictObject({
   name: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, { message: 'expected a short name of a-z, 0-9, ".", "_" and "-"' })
     .describe('Name used in commands (`--instance`), logs and status.'),
@@ -75,7 +97,8 @@ export const instanceSchema = z.strictObject({
   url: z.string().url().optional().describe('Base URL for status.php and the login page; default: config.php `overwrite.cli.url`.'),
   updateServer: z.string().url().optional().describe('Update server or mirror; default: config.php `updater.server.url`, else Nextcloud\'s.'),
   channel: z.string().optional().describe('Release channel; default: config.php `updater.release.channel`, else version.php.'),
-  strategy: z.enum(['archive', 'updater']).default('archive').describe('How new code is put in place.'),
+  strategy: z.enum(['archive', 'updater', 'git']).default('archive').describe('How new code is put in place (`git`: a git checkout, updated to the release tag).'),
+  git: gitSchema.prefault({}).describe('The git strategy: where tags come from and what makes one trusted.'),
   policy: policySchema.prefault({}).describe('What may be applied without a human.'),
   trust: trustSchema.prefault({}).describe('What makes a downloaded archive trustworthy.'),
   download: downloadSchema.prefault({}).describe('Download limits and extra mirrors.'),
@@ -148,3 +171,4 @@ export type TrustConfig = z.output<typeof trustSchema>;
 export type DaemonConfig = z.output<typeof daemonSchema>;
 export type NotificationConfig = z.output<typeof notificationSchema>;
 export type WindowConfig = z.output<typeof windowSchema>;
+export type GitConfig = z.output<typeof gitSchema>;

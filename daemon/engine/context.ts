@@ -51,6 +51,8 @@ export interface RunState {
   facts?: RecoveryFacts;
   /** The updater strategy found no `--url` and uses the archive strategy instead. */
   updaterFallback?: boolean;
+  /** The git strategy's verified target: the tag's commit, HEAD after the carried patches, submodule commits by path. */
+  gitTarget?: { tag: string; commit: string; head: string; submodules: Record<string, string> };
 }
 
 /** Everything one run needs, passed explicitly (no module-level state, style.md). */

@@ -214,6 +214,26 @@ export const errorCatalog = {
     hint: 'The run was rolled back; read the occ output in the message (a failing migration, an incompatible shipped app).',
     retryable: false,
   },
+  NCUPD_GIT_TAG_UNVERIFIED: {
+    message: 'The release tag of a git checkout could not be verified: no good signature by a pinned key, or not the pinned commit; nothing was changed.',
+    hint: 'Check `git.keyring` (it must hold the release signers\' public keys) or `git.pinnedCommits` for this version, and that the remote is the one you trust; an unsigned tag needs a pinned commit.',
+    retryable: false,
+  },
+  NCUPD_GIT_DIRTY_TREE: {
+    message: 'The git checkout has local modifications; nothing was changed.',
+    hint: 'The message names the files: commit them and list the commits under `git.patches`, remove them, or set `git.allowDirty: true` to update anyway (the modifications stay only in the old tree).',
+    retryable: false,
+  },
+  NCUPD_GIT_PATCH_CONFLICT: {
+    message: 'A carried patch does not apply to the new release tag; the update stopped before the window and nothing was changed.',
+    hint: 'The message names the patch and the conflicting files: rebase the patch onto the new tag (or drop it from `git.patches`), then run again.',
+    retryable: false,
+  },
+  NCUPD_GIT_CHECKOUT_MISMATCH: {
+    message: 'After the swap the checkout\'s HEAD or a submodule commit is not what the verified tag (and the carried patches) made.',
+    hint: 'The run was rolled back; compare `git log -1` and `git submodule status` in the staged tree with the tag, and report it with the log.',
+    retryable: false,
+  },
   NCUPD_CHECK_FAILED: {
     message: 'The upgraded instance failed a health check.',
     hint: 'The run was rolled back; the message lists each failed check with its reason.',

@@ -41,6 +41,6 @@ export async function checkRelease(host: Host, config: InstanceConfig, options: 
   const notices: string[] = [];
   if (instance.maintenance) notices.push('maintenance mode is on');
   if (instance.updaterStep?.state === 'start') notices.push(`the official updater left ${instance.updaterStep.path} in state "start" (step ${instance.updaterStep.step ?? '?'}): a crashed or running updater`);
-  if (instance.installType.type === 'git') notices.push(`git checkout (${instance.installType.evidence}): the archive and updater strategies do not apply`);
+  if (instance.installType.type === 'git' && config.strategy !== 'git') notices.push(`git checkout (${instance.installType.evidence}): the ${config.strategy} strategy does not apply; use \`strategy: git\``);
   return { instance, offer, verdict: decide(instance, offer, config.policy, withheld satisfies Withheld), notices };
 }

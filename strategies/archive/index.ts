@@ -24,6 +24,8 @@ export const archiveStrategy = {
   id: 'archive',
   supportedHosts: ['local', 'ssh'],
   needsTools: ['unzip', 'prlimit', 'find', 'mv', 'chown', 'stat', 'sync'],
+  needsArchive: true,
+  forGitCheckouts: false,
 
   async prepare(ctx) {
     const live = ctx.instance.path;

@@ -38,6 +38,8 @@ export const updaterStrategy = {
   id: 'updater',
   supportedHosts: ['local'],
   needsTools: ['cp', 'mv'],
+  needsArchive: true,
+  forGitCheckouts: false,
 
   async prepare(ctx) {
     const help = await ctx.host.run({ file: ctx.instance.php, args: [`${ctx.instance.path}/updater/updater.phar`, '--help'], cwd: ctx.instance.path, user: ctx.instance.webUser, reject: false, timeoutMs: 60_000 });

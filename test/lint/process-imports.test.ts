@@ -17,6 +17,15 @@ describe('lint rule: process libraries only in host executors', () => {
     });
   }
 
+  it('refuses simple-git everywhere but the git strategy\'s local runner, and the process libraries there too', async () => {
+    for (const file of ['strategies/git/index.ts', 'strategies/git/host-git-runner.ts', 'daemon/engine/stage.ts', 'test/some.test.ts']) {
+      assert.equal((await errors('simple-git', `${REPO_ROOT}/${file}`)).length, 1, `simple-git in ${file}`);
+    }
+    assert.equal((await errors('simple-git', `${REPO_ROOT}/strategies/git/simple-git-runner.ts`)).length, 0);
+    assert.equal((await errors('node:child_process', `${REPO_ROOT}/strategies/git/simple-git-runner.ts`)).length, 1);
+    assert.equal((await errors('execa', `${REPO_ROOT}/strategies/git/simple-git-runner.ts`)).length, 1);
+  });
+
   it('allows them in the local and ssh executors', async () => {
     assert.equal((await errors('execa', `${REPO_ROOT}/daemon/hosts/local/index.ts`)).length, 0);
     assert.equal((await errors('ssh2', `${REPO_ROOT}/daemon/hosts/ssh/index.ts`)).length, 0);

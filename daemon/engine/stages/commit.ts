@@ -41,10 +41,11 @@ export const checksStage: Stage = {
   name: 'checks', changesInstance: false, inWindow: true,
   timeoutMs: () => 1_800_000,
   async run(ctx) {
+    const applied = await ctx.strategy.verifyApplied?.(ctx);
     const outcomes = await checkPhase(ctx, 'window', ctx.state.targetVersion!, true);
     const failed = failures(outcomes);
     if (failed) throw new NcupdError('NCUPD_CHECK_FAILED', { stage: 'checks', instance: ctx.instance.name, detail: `the upgraded instance failed:\n${failed}` });
-    return { kind: 'continue', detail: outcomes.map((o) => `${o.check}: ${o.status}`).join(', ') };
+    return { kind: 'continue', detail: [...(applied ? [`${ctx.strategy.id}: ${applied}`] : []), ...outcomes.map((o) => `${o.check}: ${o.status}`)].join(', ') };
   },
 };
 

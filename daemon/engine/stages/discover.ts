@@ -14,8 +14,12 @@ export const discoverStage: Stage = {
     if (verdict.decision === 'up-to-date') return { kind: 'stop', result: 'up-to-date', detail: verdict.reason };
     if (verdict.decision === 'hold') return { kind: 'stop', result: 'held', detail: verdict.reason };
     if (verdict.decision === 'blocked') return { kind: 'stop', result: 'blocked', detail: verdict.reason };
-    if (check.instance.installType.type === 'git') {
-      return { kind: 'stop', result: 'blocked', detail: 'a git checkout: the archive and updater strategies would replace it with release files' };
+    const gitCheckout = check.instance.installType.type === 'git';
+    if (gitCheckout && !ctx.strategy.forGitCheckouts) {
+      return { kind: 'stop', result: 'blocked', detail: `a git checkout: the ${ctx.strategy.id} strategy would replace it with release files; use \`strategy: git\`` };
+    }
+    if (!gitCheckout && ctx.strategy.forGitCheckouts) {
+      return { kind: 'stop', result: 'blocked', detail: `not a git checkout (${check.instance.installType.type}): the ${ctx.strategy.id} strategy updates git checkouts only` };
     }
     ctx.state.targetVersion = verdict.target?.version;
     return { kind: 'continue', detail: verdict.reason };

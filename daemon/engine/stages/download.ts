@@ -6,6 +6,7 @@ export const downloadStage: Stage = {
   name: 'download', changesInstance: false, inWindow: false,
   timeoutMs: () => 3_600_000,
   async run(ctx) {
+    if (!ctx.strategy.needsArchive) return { kind: 'continue', detail: `the ${ctx.strategy.id} strategy needs no release archive` };
     const target = ctx.state.check?.verdict.target;
     if (!target) throw new Error('download: no target release');
     const archive = await fetchVerifiedRelease(target, {

@@ -32,12 +32,16 @@ export interface BedOptions {
   readonly server?: InstanceOptions['server'];
   readonly dataOutside?: boolean;
   readonly faults?: ReleaseFault[];
-  readonly strategy?: 'archive' | 'updater';
+  readonly strategy?: 'archive' | 'updater' | 'git';
   readonly instance?: Partial<InstanceOptions>;
   /** ncupd's state directory (default `<work>/state`), for example on a small file system. */
   readonly stateDir?: string;
   /** More keys of the instance in config.yaml, for example `rollbackWaitSeconds`. */
   readonly instanceConfig?: Readonly<Record<string, string | number>>;
+  /** Raw YAML lines appended to the instance (nested keys such as `git:`), indented by the caller below the instance. */
+  readonly instanceYaml?: readonly string[];
+  /** The release offered as 33.0.6 (default: built with `faults`); a git bed offers its tag's release. */
+  readonly target?: BuiltRelease;
   /** The installed and offered releases, when not the small default pair (the benchmark's realistic trees). */
   readonly releases?: { readonly installed: BuiltRelease; readonly target: BuiltRelease };
   /** How long one `ncupd now` may take (default 10 minutes). */
@@ -47,7 +51,7 @@ export interface BedOptions {
 export async function makeBed(options: BedOptions = {}): Promise<Bed> {
   const [installed, target] = options.releases
     ? [options.releases.installed, options.releases.target]
-    : await Promise.all([buildRelease({ version: '33.0.5' }), buildRelease({ version: '33.0.6', faults: options.faults ?? [] })]);
+    : await Promise.all([buildRelease({ version: '33.0.5' }), options.target ?? buildRelease({ version: '33.0.6', faults: options.faults ?? [] })]);
   const server = await startUpdateServer({ today: '2026-11-27' });
   const name = 'nextcloud-33.0.6.zip';
   server.serveFile(name, target.zipPath);
@@ -66,6 +70,7 @@ export async function makeBed(options: BedOptions = {}): Promise<Bed> {
     '    finalProbeSeconds: 8', '    cronWaitSeconds: 5', '    trust:', `      certificate: ${target.pki.coreCertPath}`,
     `    reloadCommand: [${join(work, 'reload.sh')}]`,
     ...Object.entries(options.instanceConfig ?? {}).map(([key, value]) => `    ${key}: ${value}`),
+    ...(options.instanceYaml ?? []).map((line) => `    ${line}`),
     // Each bed has its own control socket: a daemon of another test (or of the machine) never takes its runs.
     'daemon:', `  controlSocket: ${join(work, 'control.sock')}`, '  statusPort: 0', '  jitterSeconds: 0', '',
   ].join('\n'));
