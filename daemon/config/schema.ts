@@ -60,6 +60,11 @@ export const snapshotSchema = z.strictObject({
   keep: z.number().int().min(1).default(3).describe('Snapshots (and old code trees) kept per instance; older ones are pruned after a successful run.'),
 });
 
+export const dataSnapshotSchema = z.strictObject({
+  method: z.enum(['auto', 'btrfs', 'zfs', 'lvm', 'hardlink', 'appdata', 'none']).default('auto')
+    .describe('How the data directory is snapshotted inside the window (docs/admin-guide.md, "Data snapshots"): `btrfs`, `zfs`, `lvm` (copy-on-write; the data directory must be the root of its own subvolume, dataset or thin volume), `hardlink` (a hard-link tree; time grows with the file count), `appdata` (app data only, user files not covered), `none` (opt out, reported as a risk). `auto` picks btrfs, zfs or lvm when one snapshots exactly this data directory, else takes none and reports the risk.'),
+});
+
 export const windowSchema = z.strictObject({
   cron: z.string().min(9).describe('When the window opens, as a 5-field cron expression (minute hour day month weekday), for example `0 3 * * *`.'),
   timezone: z.string().optional().describe('IANA time zone of the expression (for example `Europe/Berlin`); default: the server\'s.'),
@@ -83,6 +88,7 @@ export const instanceSchema = z.strictObject({
     .describe('Runs after the code swap and after a rollback swap, before any check (for example `[systemctl, reload, php8.2-fpm]`): PHP-FPM with opcache serves cached old code otherwise.'),
   checks: checksSchema.prefault({}).describe('Operator-defined health checks, beside the built-in ones.'),
   snapshots: snapshotSchema.prefault({}).describe('Snapshot retention.'),
+  dataSnapshot: dataSnapshotSchema.prefault({}).describe('Snapshot of the data directory, restored by a rollback in the window.'),
   windows: z.array(windowSchema).default([{ cron: '0 3 * * *', durationMinutes: 120 }])
     .describe('Maintenance windows in which the daemon may apply an update (`ncupd now` ignores them). Default: every night at 03:00 server time, for two hours.'),
   soakHours: z.number().min(0).default(72)
