@@ -1,0 +1,73 @@
+// `ncupd now` with a data snapshot (issue 9), end to end: the fixture instance's data directory
+// is a btrfs subvolume on a loop-mounted image, a migration rewrites app data in place and fails,
+// and the rollback puts the data directory back with code, config and database.
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { RunSummary } from '../../../daemon/engine/journal-types.js';
+import { createLocalHost } from '../../../daemon/hosts/local/index.js';
+import { loopFsUnavailable, makeSubvolume, mountLoopFs, type LoopFs } from '../../fixtures/harness/loop-fs.js';
+import { instanceState } from '../../helpers/instance-state.js';
+import { parseJson } from '../../helpers/run-ncupd.js';
+import { treeHash } from '../../helpers/tree-hash.js';
+import { filesBelow } from '../snapshots/data/data-scenario.js';
+import { makeBed, type Bed } from './transaction-bed.js';
+
+const host = createLocalHost();
+
+describe('ncupd now with a btrfs data snapshot (loop-mounted btrfs)', function () {
+  this.timeout(600_000);
+  let fs: LoopFs | undefined;
+  let bed: Bed | undefined;
+
+  before(async function () {
+    const why = await loopFsUnavailable('btrfs');
+    if (why) {
+      console.log(`      skipped: ${why}`);
+      this.skip();
+    }
+    fs = await mountLoopFs('btrfs', 1024);
+  });
+  afterEach(async () => {
+    await bed?.close();
+    bed = undefined;
+  });
+  after(async () => {
+    await bed?.close();
+    await fs?.close();
+  });
+
+  it('rolls back a migration that changed app data: the data directory, SQLite database inside it, code and config exactly as before', async () => {
+    bed = await makeBed({ db: 'sqlite3', faults: ['failing-data-migration'], dataOutside: true, instance: { baseDir: fs!.mount },
+      instanceConfig: { dataSnapshot: '{ method: btrfs }' } });
+    await makeSubvolume(bed.instance.dataDir);
+    const appdata = join(bed.instance.dataDir, `appdata_${bed.instance.instanceId}`);
+    const before = await instanceState(bed.instance);
+    const appdataBefore = treeHash(appdata);
+    const filesBefore = filesBelow(bed.instance.dataDir);
+
+    const result = await bed.now(['--json']);
+    const summary = parseJson<RunSummary>(result.stdout);
+    assert.equal(summary.result, 'rolled-back', JSON.stringify(summary));
+    assert.equal(summary.failedStage, 'upgrade');
+    assert.equal(summary.dataSnapshot?.method, 'btrfs', 'the data snapshot and its cost are recorded');
+    assert.ok((summary.dataSnapshot?.ms ?? -1) >= 0);
+
+    assert.equal(readFileSync(join(appdata, 'preview/1-64-64.png'), 'utf8'), 'preview', 'the file the migration rewrote in place is back');
+    assert.equal(existsSync(join(appdata, 'theming')), false, 'what the migration added is gone from the live data directory');
+    assert.equal(treeHash(appdata), appdataBefore);
+    const after = await instanceState(bed.instance);
+    assert.equal(after.files, before.files, 'every user file equal');
+    assert.deepEqual(after.rows, before.rows, 'every database row equal');
+    assert.equal(after.code, before.code);
+    assert.equal(after.config, before.config);
+    for (const file of filesBefore) assert.ok(existsSync(join(bed.instance.dataDir, file)), `${file} still exists`);
+
+    // The data directory is a subvolume again, and what the failed run left is kept aside, not deleted.
+    assert.equal((await host.run({ file: 'stat', args: ['-c', '%i', bed.instance.dataDir] })).stdout.trim(), '256');
+    const kept = join(bed.instance.base, '.ncupd-data-cloud', summary.txid, 'data-replaced');
+    assert.equal(readFileSync(join(kept, `appdata_${bed.instance.instanceId}`, 'theming/logo.svg'), 'utf8'), '<svg>33.0.6</svg>');
+    const status = JSON.parse((await bed.instance.occ(['status', '--output=json'])).stdout) as { version: string; maintenance: boolean };
+    assert.deepEqual([status.version, status.maintenance], ['33.0.5.1', false]);
+  });
+});
