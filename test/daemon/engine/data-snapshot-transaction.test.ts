@@ -2,13 +2,13 @@
 // is a btrfs subvolume on a loop-mounted image, a migration rewrites app data in place and fails,
 // and the rollback puts the data directory back with code, config and database.
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunSummary } from '../../../daemon/engine/journal-types.js';
 import { createLocalHost } from '../../../daemon/hosts/local/index.js';
 import { loopFsUnavailable, makeSubvolume, mountLoopFs, type LoopFs } from '../../fixtures/harness/loop-fs.js';
 import { instanceState } from '../../helpers/instance-state.js';
-import { parseJson } from '../../helpers/run-ncupd.js';
+import { parseJson, runNcupd } from '../../helpers/run-ncupd.js';
 import { treeHash } from '../../helpers/tree-hash.js';
 import { filesBelow } from '../snapshots/data/data-scenario.js';
 import { makeBed, type Bed } from './transaction-bed.js';
@@ -70,4 +70,35 @@ describe('ncupd now with a btrfs data snapshot (loop-mounted btrfs)', function (
     const status = JSON.parse((await bed.instance.occ(['status', '--output=json'])).stdout) as { version: string; maintenance: boolean };
     assert.deepEqual([status.version, status.maintenance], ['33.0.5.1', false]);
   });
+
+  for (const withData of [false, true]) {
+    it(`ncupd rollback days later ${withData ? 'with --with-data puts the data directory back and keeps what users wrote since aside' : 'leaves the data directory alone (files users added stay) and says to run files:scan'}`, async () => {
+      bed = await makeBed({ db: 'sqlite3', dataOutside: true, instance: { baseDir: fs!.mount }, instanceConfig: { dataSnapshot: '{ method: btrfs }' } });
+      await makeSubvolume(bed.instance.dataDir);
+      const filesBefore = (await instanceState(bed.instance)).files;
+      const update = await bed.now(['--json']);
+      assert.equal(parseJson<RunSummary>(update.stdout).result, 'updated', update.stdout);
+      const txid = parseJson<RunSummary>(update.stdout).txid;
+      // A user uploads a file after the update.
+      const upload = join(bed.instance.dataDir, 'admin/files/uploaded-after-update.txt');
+      writeFileSync(upload, 'new work');
+
+      const args = ['rollback', '--instance', 'cloud', '--config', join(bed.work, 'config.yaml'), '--yes', ...(withData ? ['--with-data'] : [])];
+      const done = await runNcupd(args, { timeoutMs: 300_000 });
+      assert.equal(done.exitCode, 0, done.stdout + done.stderr);
+      assert.match(done.stdout, /occ files:scan --all/);
+      if (withData) {
+        assert.match(done.stdout, /DATA \(--with-data\)/);
+        assert.equal(existsSync(upload), false, 'the data directory is as before the update');
+        assert.equal((await instanceState(bed.instance)).files, filesBefore);
+        const kept = join(bed.instance.base, '.ncupd-data-cloud', txid, 'data-replaced', 'admin/files/uploaded-after-update.txt');
+        assert.equal(readFileSync(kept, 'utf8'), 'new work', 'the file users added since is kept aside, not deleted');
+      } else {
+        assert.match(done.stdout, /DATA: the data directory stays as it is now/);
+        assert.equal(readFileSync(upload, 'utf8'), 'new work', 'the file users added since is still in place');
+      }
+      const status = JSON.parse((await bed.instance.occ(['status', '--output=json'])).stdout) as { version: string; maintenance: boolean };
+      assert.deepEqual([status.version, status.maintenance], ['33.0.5.1', false]);
+    });
+  }
 });
