@@ -10,6 +10,9 @@ import type { DataSnapshot } from '../../../../daemon/snapshots/data/method.js';
 import { planDataSnapshot } from '../../../../daemon/snapshots/data/plan.js';
 import { loopFsUnavailable, makeSubvolume, mountLoopFs, type LoopFs } from '../../../fixtures/harness/loop-fs.js';
 import { treeHash } from '../../../helpers/tree-hash.js';
+import { buildRelease } from '../../../fixtures/release-builder/build-release.js';
+import { createInstance } from '../../../fixtures/harness/instance.js';
+import { dataTargetOf } from '../../../../daemon/snapshots/data/target.js';
 import { APPDATA, failingMigration, filesBelow, makeDataDir, targetFor } from './data-scenario.js';
 
 const host = createLocalHost();
@@ -102,5 +105,25 @@ describe('data snapshot: btrfs (real, loop-mounted btrfs)', function () {
     await method.restore(host, snapshot);
     assert.equal(treeHash(dataDir), before);
     assert.ok(existsSync(join(snapshot.replacedAt, APPDATA, 'preview/2-64-64.png')));
+  });
+
+  it('covers a SQLite database inside the data directory: the snapshot alone brings every row back (no dump involved)', async () => {
+    const release = await buildRelease({ version: '33.0.5' });
+    const instance = await createInstance({ release, db: 'sqlite3', dataOutside: true, baseDir: fs!.mount, rows: 300 });
+    try {
+      await makeSubvolume(instance.dataDir);
+      const rowsBefore = await instance.dumpDatabase();
+      const target = dataTargetOf({ name: 'cloud', path: instance.root }, { dataDirectory: instance.dataDir, instanceId: instance.instanceId });
+      assert.deepEqual(await method.applies(host, target), { ok: true });
+      const snapshot = await method.take(host, target, '20261127T140000Z-cccccc');
+      // Writes after the snapshot, through Nextcloud's own PHP (SQLite in WAL mode).
+      assert.equal((await instance.occ(['config:app:set', 'core', 'written_after_snapshot', '--value=yes'])).exitCode, 0);
+      assert.notDeepEqual(await instance.dumpDatabase(), rowsBefore);
+      await method.restore(host, snapshot);
+      assert.deepEqual(await instance.dumpDatabase(), rowsBefore, 'every row as at the snapshot');
+      assert.equal((await instance.occ(['config:app:get', 'core', 'written_after_snapshot'])).stdout.trim(), '');
+    } finally {
+      await instance.destroy();
+    }
   });
 });
