@@ -20,8 +20,12 @@ export interface ServerAccess {
   readonly database: string;
   /** MariaDB: a root-only client option file with an administrator login (for example /etc/mysql/debian.cnf). */
   readonly mysqlDefaultsFile?: string;
-  /** PostgreSQL: connection for psql as the server's OS user (peer auth), for example `{ user: 'postgres', host: '/run/postgresql', port: 5432 }`. */
-  readonly pg?: { readonly osUser: string; readonly host: string; readonly port: number; readonly passwordFile?: string };
+  /**
+   * PostgreSQL: how psql reaches the server to list its databases, for example peer auth as the
+   * server's OS user `{ role: 'postgres', osUser: 'postgres', host: '/run/postgresql', port: 5432 }`,
+   * or a root-only pgpass file (PGPASSFILE names the file; the password never travels in arguments).
+   */
+  readonly pg?: { readonly role: string; readonly host: string; readonly port: number; readonly osUser?: string; readonly passwordFile?: string };
 }
 
 /** Stops and starts the server around a restore (systemctl, or a test harness's own control). */
@@ -56,8 +60,8 @@ async function databasesOn(host: Host, access: ServerAccess, signal?: AbortSigna
   if (access.kind === 'mysql') return mysqlQuery(host, access, 'SHOW DATABASES;\n', 'listing the server\'s databases', signal);
   const pg = access.pg;
   if (!pg) throw fail(TAKE_FAILURE, 'a PostgreSQL server snapshot needs the server\'s connection (pg)');
-  const result = await runTool(host, { file: 'psql', args: ['-h', pg.host, '-p', String(pg.port), '-U', pg.osUser, '-d', 'postgres', '-Atq', '-v', 'ON_ERROR_STOP=1'],
-    user: pg.osUser, input: 'SELECT datname FROM pg_database;\n', signal }, TAKE_FAILURE, 'listing the server\'s databases');
+  const result = await runTool(host, { file: 'psql', args: ['-X', '-w', '-h', pg.host, '-p', String(pg.port), '-U', pg.role, '-d', 'postgres', '-Atq', '-v', 'ON_ERROR_STOP=1'],
+    ...(pg.osUser ? { user: pg.osUser } : {}), env: pg.passwordFile ? { PGPASSFILE: pg.passwordFile } : {}, input: 'SELECT datname FROM pg_database;\n', signal }, TAKE_FAILURE, 'listing the server\'s databases');
   return result.stdout.split('\n').map((line) => line.trim()).filter(Boolean);
 }
 
@@ -110,9 +114,13 @@ export async function takeServerSnapshot(host: Host, access: ServerAccess, txid:
 }
 
 /** Stop, swap the subvolume back (the current one kept aside), start. Idempotent like the btrfs method. */
-export async function restoreServerSnapshot(host: Host, snapshot: DataSnapshot, control: ServerControl, signal?: AbortSignal): Promise<string | undefined> {
+export async function restoreServerSnapshot(host: Host, kind: ServerKind, snapshot: DataSnapshot, control: ServerControl, signal?: AbortSignal): Promise<string | undefined> {
   await control.stop();
   const result = await btrfsDataMethod.restore(host, snapshot, signal);
+  // A crash-consistent copy carries the postmaster.pid of the server that was running when it was
+  // taken. The server is stopped now, so it is stale; were its pid reused, PostgreSQL (and pg_ctl)
+  // would take it for a running postmaster and refuse to start.
+  if (kind === 'pgsql') await runTool(host, { file: 'rm', args: ['-f', '--', `${snapshot.dataDir}/postmaster.pid`], signal }, RESTORE_FAILURE, 'removing the stale postmaster.pid');
   await control.start();
   return result.replacedAt;
 }
