@@ -39,6 +39,13 @@ export interface DataSnapshot {
   readonly bytes: number;
 }
 
+/** What one snapshot needs at `path` (preflight checks free bytes and inodes there). */
+export interface SpaceNeed {
+  readonly path: string;
+  readonly bytes: number;
+  readonly inodes: number;
+}
+
 export type Applicability = { readonly ok: true } | { readonly ok: false; readonly reason: string };
 
 /** How restore left things: what it put aside (kept for the operator), or that it had nothing to do. */
@@ -59,6 +66,8 @@ export interface DataSnapshotMethod {
   readonly needsTools: readonly string[];
   /** Whether the method snapshots exactly this instance's data here; the reason when not. Changes nothing. */
   applies(host: Host, target: DataTarget, signal?: AbortSignal): Promise<Applicability>;
+  /** Room one snapshot needs, measured on the host (copies: bytes and inodes; copy-on-write: headroom). */
+  spaceNeeded(host: Host, target: DataTarget, signal?: AbortSignal): Promise<SpaceNeed>;
   take(host: Host, target: DataTarget, txid: string, signal?: AbortSignal): Promise<DataSnapshot>;
   /**
    * Puts the data directory back as in the snapshot. Idempotent (crash recovery runs it again) and

@@ -4,15 +4,8 @@
 import { NcupdError } from '../../errors/ncupd-error.js';
 import type { Host } from '../../hosts/host.js';
 import { LONG_MS } from './common.js';
-import type { DataSnapshotMethod, DataTarget } from './method.js';
+import type { DataSnapshotMethod, DataTarget, SpaceNeed } from './method.js';
 import { nearestExisting } from './probe.js';
-
-export interface SpaceNeed {
-  /** Where the space is needed. */
-  readonly path: string;
-  readonly bytes: number;
-  readonly inodes: number;
-}
 
 /** Headroom a copy-on-write snapshot needs for the blocks a migration rewrites. */
 export const COW_HEADROOM_BYTES = 128 * 1024 * 1024;
@@ -30,29 +23,27 @@ async function duBytes(host: Host, path: string, signal?: AbortSignal): Promise<
   return result.exitCode === 0 && Number.isFinite(value) ? value : 0;
 }
 
-/** What one snapshot of `target` by `method` will need, measured on the host. */
-export async function spaceNeeded(host: Host, method: DataSnapshotMethod, target: DataTarget, signal?: AbortSignal): Promise<SpaceNeed> {
-  const path = await nearestExisting(host, target.home, signal);
+/** Copy-on-write snapshots: headroom on the data directory's filesystem. */
+export async function cowSpace(_host: Host, target: DataTarget): Promise<SpaceNeed> {
+  return { path: target.dataDir, bytes: COW_HEADROOM_BYTES, inodes: 0 };
+}
+
+/** A copy of the app data: its bytes (plus 10 %) and one inode per entry, in the snapshot home. */
+export async function appdataSpace(host: Host, target: DataTarget, signal?: AbortSignal): Promise<SpaceNeed> {
   const appdata = `${target.dataDir}/appdata_${target.instanceId}`;
-  switch (method.id) {
-    case 'none':
-      return { path, bytes: 0, inodes: 0 };
-    case 'appdata':
-      return { path, bytes: Math.ceil((await duBytes(host, appdata, signal)) * 1.1), inodes: await count(host, [appdata, '-xdev', '-printf', '.'], signal) };
-    case 'hardlink': {
-      // Files become links (no inode, no bytes); folders, app data and top-level files are new.
-      const folders = await count(host, [target.dataDir, '-xdev', '-type', 'd', '-printf', '.'], signal);
-      const copied = await duBytes(host, appdata, signal);
-      return { path, bytes: Math.ceil(copied * 1.1) + folders * FOLDER_BYTES, inodes: folders + (await count(host, [appdata, '-xdev', '-printf', '.'], signal)) };
-    }
-    default:
-      return { path: target.dataDir, bytes: COW_HEADROOM_BYTES, inodes: 0 };
-  }
+  return { path: await nearestExisting(host, target.home, signal), bytes: Math.ceil((await duBytes(host, appdata, signal)) * 1.1), inodes: await count(host, [appdata, '-xdev', '-printf', '.'], signal) };
+}
+
+/** A hard-link tree: files become links (no inode, no bytes); folders, app data and top-level files are new. */
+export async function hardlinkSpace(host: Host, target: DataTarget, signal?: AbortSignal): Promise<SpaceNeed> {
+  const folders = await count(host, [target.dataDir, '-xdev', '-type', 'd', '-printf', '.'], signal);
+  const copy = await appdataSpace(host, target, signal);
+  return { path: copy.path, bytes: copy.bytes + folders * FOLDER_BYTES, inodes: folders + copy.inodes };
 }
 
 /** Refuses the update (nothing changed yet) when the snapshot would not fit. */
 export async function checkDataSpace(host: Host, method: DataSnapshotMethod, target: DataTarget, options: { instance?: string; signal?: AbortSignal } = {}): Promise<SpaceNeed> {
-  const need = await spaceNeeded(host, method, target, options.signal);
+  const need = await method.spaceNeeded(host, target, options.signal);
   if (need.bytes === 0 && need.inodes === 0) return need;
   const df = await host.run({ file: 'df', args: ['-B1', '--output=avail,iavail', '--', need.path], reject: false, signal: options.signal });
   const [avail, iavail] = (df.stdout.trim().split('\n').pop() ?? '').trim().split(/\s+/).map(Number);

@@ -1,5 +1,6 @@
 import { exists, rename } from '../../../engine/host-fs.js';
 import { bytesBelow, LONG_MS, makeRunFolder, record, runTool, TAKE_FAILURE } from '../common.js';
+import { appdataSpace } from '../space.js';
 import type { DataSnapshotMethod } from '../method.js';
 import { onHomeDevice } from '../same-device.js';
 import { swapBack } from '../swap.js';
@@ -17,6 +18,7 @@ export const appdataDataMethod: DataSnapshotMethod = {
   async applies(host, target, signal) {
     return onHomeDevice(host, target, `${target.dataDir}/appdata_${target.instanceId}`, signal);
   },
+  spaceNeeded: appdataSpace,
   async take(host, target, txid, signal) {
     const started = Date.now();
     const folder = await makeRunFolder(host, target, txid);

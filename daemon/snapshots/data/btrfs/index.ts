@@ -1,4 +1,5 @@
 import { exists } from '../../../engine/host-fs.js';
+import { cowSpace } from '../space.js';
 import type { Host } from '../../../hosts/host.js';
 import { fail, makeRunFolder, record, RESTORE_FAILURE, runTool, TAKE_FAILURE } from '../common.js';
 import type { Applicability, DataSnapshotMethod, DataTarget } from '../method.js';
@@ -39,6 +40,7 @@ export const btrfsDataMethod: DataSnapshotMethod = {
   restoresLater: true,
   needsTools: ['btrfs', 'findmnt', 'stat'],
   applies: btrfsApplies,
+  spaceNeeded: cowSpace,
   async take(host, target, txid, signal) {
     const started = Date.now();
     const folder = await makeRunFolder(host, target, txid);

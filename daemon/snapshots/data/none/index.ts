@@ -13,6 +13,9 @@ export const noneDataMethod: DataSnapshotMethod = {
   async applies() {
     return { ok: true };
   },
+  async spaceNeeded(_host, target) {
+    return { path: target.dataDir, bytes: 0, inodes: 0 };
+  },
   async take(_host, target, txid) {
     return { method: 'none', txid, dataDir: target.dataDir, location: '', replacedAt: '', extra: {}, createdAt: new Date().toISOString(), durationMs: 0, bytes: 0 };
   },

@@ -1,3 +1,4 @@
+import { cowSpace } from '../space.js';
 import type { Host } from '../../../hosts/host.js';
 import { fail, record, RESTORE_FAILURE, runTool, TAKE_FAILURE } from '../common.js';
 import type { Applicability, DataSnapshotMethod, DataTarget } from '../method.js';
@@ -36,6 +37,7 @@ export const zfsDataMethod: DataSnapshotMethod = {
     const found = await datasetOf(host, target, signal);
     return found.ok ? { ok: true } : found;
   },
+  spaceNeeded: cowSpace,
   async take(host, target, txid, signal) {
     const started = Date.now();
     const found = await datasetOf(host, target, signal);
