@@ -6,6 +6,7 @@ import { listUnfinishedTransactions } from './journal.js';
 import { readDataRecord } from '../snapshots/data/record.js';
 import { dataMethods } from '../snapshots/data/registry.js';
 import type { Host } from '../hosts/host.js';
+import { pruneDatabaseSnapshot } from './database-snapshot.js';
 
 /**
  * Drops the data snapshot of a pruned run (a btrfs read-only subvolume or a ZFS snapshot needs
@@ -38,7 +39,10 @@ export async function pruneByRetention(ctx: RunContext): Promise<string[]> {
   for (const dir of dirs) {
     const runs = (await listDir(ctx.host, dir)).filter((name) => txid.test(name) && !protectedRuns.has(name)).sort();
     for (const name of runs.slice(0, Math.max(0, runs.length - keep))) {
-      if (dir === dirs[0]) await pruneDataSnapshot(ctx.host, `${dir}/${name}`);
+      if (dir === dirs[0]) {
+        await pruneDataSnapshot(ctx.host, `${dir}/${name}`);
+        await pruneDatabaseSnapshot(ctx.host, `${dir}/${name}`);
+      }
       await removeOwnTree(ctx.host, `${dir}/${name}`);
       removed.push(`${dir}/${name}`);
     }

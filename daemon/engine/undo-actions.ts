@@ -1,5 +1,5 @@
 import { readDatabaseCredentials } from '../discovery/read-credentials.js';
-import { loadSnapshot } from '../snapshots/database/manifest.js';
+import { restoreDatabaseFrom } from './database-snapshot.js';
 import { databaseMethods } from '../snapshots/database/registry.js';
 import type { DatabaseTarget } from '../snapshots/database/method.js';
 import { readDataRecord } from '../snapshots/data/record.js';
@@ -36,11 +36,9 @@ export const coreUndoActions: readonly UndoAction[] = [
     needs: ['database'],
     async run(ctx, data) {
       const target = await databaseOf(ctx);
-      const method = databaseMethods[target.type];
-      if (!method) throw new Error(`no snapshot method for dbtype ${target.type}`);
-      const snapshot = await loadSnapshot(ctx.host, `${arg(data, 'dir')}/database`);
+      if (!databaseMethods[target.type]) throw new Error(`no snapshot method for dbtype ${target.type}`);
       await faultPoint('db-restore:start');
-      await method.restore(ctx.host, target, snapshot);
+      await restoreDatabaseFrom(ctx.host, ctx.instance, target, arg(data, 'dir'));
     },
   },
   {

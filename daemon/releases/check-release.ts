@@ -9,6 +9,7 @@ import { requestFacts, serverVersionParameter, updaterVersionParameter } from '.
 import { queryUpdateServer } from './update-server-client.js';
 import { reportDataSnapshot, type DataSnapshotReport } from '../snapshots/data/detect.js';
 import { dataTargetOf } from '../snapshots/data/target.js';
+import { serverSnapshotApplies } from '../snapshots/database-server/index.js';
 
 export interface CheckResult {
   readonly instance: DiscoveredInstance;
@@ -24,7 +25,15 @@ async function storageReport(host: Host, config: InstanceConfig, instance: Disco
   try {
     const sqlitePath = instance.dbType === 'sqlite3' ? `${instance.dataDirectory.replace(/\/+$/, '')}/${instance.dbName}.db` : undefined;
     const server = instance.db.socket ?? `${instance.db.host}${instance.db.port ? `:${instance.db.port}` : ''}`;
-    return await reportDataSnapshot(host, dataTargetOf(config, instance), config.dataSnapshot.method, { type: instance.dbType, sqlitePath, server }, signal);
+    const db = config.databaseSnapshot;
+    let serverSnapshot: { applies: boolean; reason: string | undefined } | undefined;
+    if (db.method === 'btrfs' && db.serverDataDir && (instance.dbType === 'mysql' || instance.dbType === 'pgsql')) {
+      const verdict = await serverSnapshotApplies(host, { kind: instance.dbType, dataDir: db.serverDataDir, database: instance.dbName, mysqlDefaultsFile: db.adminDefaultsFile, pg: db.pgAdmin }, signal)
+        .catch((error: unknown) => ({ ok: false as const, reason: error instanceof Error ? error.message : String(error) }));
+      serverSnapshot = { applies: verdict.ok, reason: verdict.ok ? undefined : verdict.reason };
+    }
+    return await reportDataSnapshot(host, dataTargetOf(config, instance), config.dataSnapshot.method,
+      { type: instance.dbType, sqlitePath, server, serverDataDir: db.method === 'btrfs' ? db.serverDataDir : undefined, serverSnapshot }, signal);
   } catch (error) {
     notices.push(`storage not probed: ${error instanceof Error ? error.message : String(error)}`);
     return undefined;

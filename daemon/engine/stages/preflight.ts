@@ -9,6 +9,7 @@ import { occ } from '../occ.js';
 import type { RunContext } from '../context.js';
 import type { Stage } from '../stage.js';
 import { writeFacts } from '../recovery-facts.js';
+import { checkServerSnapshot } from '../database-snapshot.js';
 import { planDataSnapshot } from '../../snapshots/data/plan.js';
 import { checkDataSpace } from '../../snapshots/data/space.js';
 import { dataTargetOf } from '../../snapshots/data/target.js';
@@ -75,6 +76,7 @@ export const preflightStage: Stage = {
     const method = databaseMethods[database.type];
     if (!method) fail(ctx, `no snapshot method for dbtype ${database.type}`);
     await method.ping(ctx.host, database, ctx.signal);
+    await checkServerSnapshot(ctx.host, ctx.instance, database, ctx.signal);
     ctx.state.database = database;
     const snapshotDir = `${ctx.config.stateDir}/snapshots/${ctx.instance.name}/${ctx.txid}`;
     await makePrivateDir(ctx.host, `${ctx.config.stateDir}/snapshots/${ctx.instance.name}`);

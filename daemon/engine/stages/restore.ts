@@ -4,7 +4,7 @@
 import { join, dirname } from 'node:path';
 import { discoverInstance } from '../../discovery/discover-instance.js';
 import { NcupdError } from '../../errors/ncupd-error.js';
-import { loadSnapshot } from '../../snapshots/database/manifest.js';
+import { checkServerSnapshot, restoreDatabaseFrom, verifyDatabaseSnapshot } from '../database-snapshot.js';
 import { databaseMethods } from '../../snapshots/database/registry.js';
 import { restoreConfig } from '../config-snapshot.js';
 import type { RunContext } from '../context.js';
@@ -69,12 +69,11 @@ export function restorePreflightStage(source: RestoreSource): Stage {
       ctx.state.fromVersion = discovered.installedVersion;
       if (discovered.maintenance) fail(ctx, 'maintenance mode is on: someone else is working on this instance', 'Finish that work and turn maintenance off, then run again.');
       if (!(await exists(ctx.host, source.oldTree))) fail(ctx, `the code tree of ${source.txid} is gone (${source.oldTree}); retention may have removed it`);
-      const snapshot = await loadSnapshot(ctx.host, `${source.snapshotDir}/database`);
       const database = await databaseTarget(ctx);
       const method = databaseMethods[database.type]!;
-      if (snapshot.method !== database.type) fail(ctx, `the snapshot holds a ${snapshot.method} database, the instance uses ${database.type}`);
-      await method.verify(ctx.host, snapshot, ctx.signal);
+      await verifyDatabaseSnapshot(ctx.host, database, source.snapshotDir, ctx.signal);
       await method.ping(ctx.host, database, ctx.signal);
+      await checkServerSnapshot(ctx.host, ctx.instance, database, ctx.signal);
       if (!(await exists(ctx.host, `${source.snapshotDir}/config.sha256`))) fail(ctx, `the config snapshot of ${source.txid} is incomplete`);
       ctx.state.database = database;
       await checkDataSource(ctx, source);
@@ -115,7 +114,7 @@ export function restoreSnapshotStage(source: RestoreSource): Stage {
         const result = await dataMethods[source.data.method].restore(ctx.host, source.data, ctx.signal);
         if (result.replacedAt) ctx.emit({ type: 'note', message: `data directory put back from ${source.data.location}; the one it replaced (with what users wrote since) is kept at ${result.replacedAt}` });
       }
-      await databaseMethods[database.type]!.restore(ctx.host, database, await loadSnapshot(ctx.host, `${source.snapshotDir}/database`), ctx.signal);
+      await restoreDatabaseFrom(ctx.host, ctx.instance, database, source.snapshotDir, ctx.signal);
     },
   };
 }

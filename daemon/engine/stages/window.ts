@@ -1,5 +1,5 @@
 import { NcupdError } from '../../errors/ncupd-error.js';
-import { databaseMethods } from '../../snapshots/database/registry.js';
+import { takeDatabaseSnapshot } from '../database-snapshot.js';
 import { writeDataRecord } from '../../snapshots/data/record.js';
 import { dataMethods } from '../../snapshots/data/registry.js';
 import type { RunContext } from '../context.js';
@@ -48,18 +48,15 @@ export const snapshotStage: Stage = {
   async run(ctx) {
     const dir = ctx.state.snapshotDir!;
     const database = ctx.state.database!;
-    const method = databaseMethods[database.type]!;
     await makePrivateDir(ctx.host, dir);
     await makePrivateDir(ctx.host, `${dir}/database`);
-    const snapshot = await method.take(ctx.host, database, `${dir}/database`, ctx.signal);
-    await method.verify(ctx.host, snapshot, ctx.signal);
-    ctx.state.dbSnapshot = snapshot;
+    const snapshot = await takeDatabaseSnapshot(ctx.host, ctx.instance, database, dir, ctx.txid, ctx.signal);
     await snapshotConfig(ctx.host, ctx.instance.path, `${dir}/config`);
     const data = await snapshotData(ctx, dir);
-    await ctx.journal.append({ type: 'done', step: 'snapshot', data: { dir, database: snapshot.files.map((f) => f.name),
+    await ctx.journal.append({ type: 'done', step: 'snapshot', data: { dir, database: snapshot.files,
       ...(data ? { data: { method: data.method, location: data.location, ms: data.durationMs, bytes: data.bytes } } : {}) } });
     const dataDetail = data ? `; data: ${data.method}, ${data.bytes} bytes in ${data.durationMs} ms` : '';
-    return { kind: 'continue', detail: `${snapshot.files.reduce((n, f) => n + f.size, 0)} bytes in ${snapshot.durationMs} ms${dataDetail}` };
+    return { kind: 'continue', detail: `${snapshot.detail}${dataDetail}` };
   },
 };
 

@@ -19,8 +19,12 @@ export interface StorageFacts {
 
 export interface DataSnapshotReport {
   readonly dataDir: StorageFacts | undefined;
-  /** SQLite: the database file; a database server's own data directory is not probed (its dump is used). */
-  readonly database: { readonly type: string; readonly where: string; readonly storage: StorageFacts | undefined; readonly coveredByDataSnapshot: boolean };
+  /**
+   * SQLite: the database file. A server's data directory is probed when databaseSnapshot.method is
+   * btrfs names it (`serverSnapshot` then says whether that snapshot applies); with dumps it is not.
+   */
+  readonly database: { readonly type: string; readonly where: string; readonly storage: StorageFacts | undefined; readonly coveredByDataSnapshot: boolean;
+    readonly serverSnapshot?: { readonly applies: boolean; readonly reason: string | undefined } };
   readonly setting: DataMethodSetting;
   /** What a run would take now; undefined when the configured method is refused (the update would stop). */
   readonly method: DataMethodId | undefined;
@@ -46,7 +50,16 @@ export async function storageOf(host: Host, path: string, signal?: AbortSignal):
 /** Cheapest first: copy-on-write (constant time), then a hard-link tree, then app data only. */
 const RECOMMENDATION_ORDER: readonly DataMethodId[] = ['btrfs', 'zfs', 'lvm', 'hardlink', 'appdata', 'none'];
 
-export async function reportDataSnapshot(host: Host, target: DataTarget, setting: DataMethodSetting, database: { type: string; sqlitePath: string | undefined; server: string }, signal?: AbortSignal): Promise<DataSnapshotReport> {
+export interface DatabaseFacts {
+  readonly type: string;
+  readonly sqlitePath: string | undefined;
+  readonly server: string;
+  /** When the database is snapshotted by filesystem: the server's data directory and whether that applies. */
+  readonly serverDataDir?: string;
+  readonly serverSnapshot?: { readonly applies: boolean; readonly reason: string | undefined };
+}
+
+export async function reportDataSnapshot(host: Host, target: DataTarget, setting: DataMethodSetting, database: DatabaseFacts, signal?: AbortSignal): Promise<DataSnapshotReport> {
   const refusals: Partial<Record<DataMethodId, string>> = {};
   let recommended: DataMethodId = 'none';
   for (const id of RECOMMENDATION_ORDER) {
@@ -74,8 +87,9 @@ export async function reportDataSnapshot(host: Host, target: DataTarget, setting
     database: {
       type: database.type,
       where: database.sqlitePath ?? database.server,
-      storage: database.sqlitePath ? await storageOf(host, database.sqlitePath, signal) : undefined,
+      storage: database.sqlitePath ? await storageOf(host, database.sqlitePath, signal) : database.serverDataDir ? await storageOf(host, database.serverDataDir, signal) : undefined,
       coveredByDataSnapshot: sqliteInside && chosen !== undefined && chosen.exact,
+      ...(database.serverSnapshot ? { serverSnapshot: database.serverSnapshot } : {}),
     },
     setting, method, refused, recommended, refusals, risk,
   };
@@ -88,6 +102,8 @@ export function reportLines(report: DataSnapshotReport): string[] {
     `  database: ${report.database.type} at ${report.database.where}${report.database.storage ? ` on ${storage(report.database.storage)}` : ''}${report.database.coveredByDataSnapshot ? ' (inside the data directory: its filesystem snapshot covers it too)' : ''}`,
     `  data snapshot: ${report.method ?? 'REFUSED'} (dataSnapshot.method ${report.setting}); cheapest exact here: ${report.recommended}`,
   ];
+  const server = report.database.serverSnapshot;
+  if (server) lines.push(`  database snapshot: btrfs snapshot of the server's data directory${server.applies ? '' : ` REFUSED, the update would stop: ${server.reason ?? ''}`}`);
   if (report.refused) lines.push(`  warning: the update would stop: ${report.refused}`);
   for (const [id, reason] of Object.entries(report.refusals)) lines.push(`    ${id}: ${reason}`);
   if (report.risk) lines.push(`  risk: ${report.risk}`);

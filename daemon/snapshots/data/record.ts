@@ -18,15 +18,15 @@ const recordSchema = z.strictObject({
   bytes: z.number(),
 });
 
-export async function writeDataRecord(host: Host, snapshotDir: string, snapshot: DataSnapshot): Promise<void> {
-  await host.writeFile(`${snapshotDir}/${DATA_RECORD_NAME}`, `${JSON.stringify(snapshot, null, 2)}\n`, { mode: 0o600 });
+export async function writeDataRecord(host: Host, snapshotDir: string, snapshot: DataSnapshot, name = DATA_RECORD_NAME): Promise<void> {
+  await host.writeFile(`${snapshotDir}/${name}`, `${JSON.stringify(snapshot, null, 2)}\n`, { mode: 0o600 });
 }
 
 /** The data snapshot of a run; undefined when the run took none (older runs, rollbacks without data). */
-export async function readDataRecord(host: Host, snapshotDir: string): Promise<DataSnapshot | undefined> {
+export async function readDataRecord(host: Host, snapshotDir: string, name = DATA_RECORD_NAME): Promise<DataSnapshot | undefined> {
   let text: string;
   try {
-    text = (await host.readFile(`${snapshotDir}/${DATA_RECORD_NAME}`)).toString('utf8');
+    text = (await host.readFile(`${snapshotDir}/${name}`)).toString('utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;
