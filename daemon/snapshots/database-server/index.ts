@@ -2,7 +2,7 @@
 // own data directory is a btrfs subvolume and the server holds no database but this instance's,
 // a read-only snapshot of that subvolume is the database snapshot, in constant time. Restore
 // stops the server, swaps the subvolume back (the current one kept aside) and starts it.
-// Not wired into the transaction yet: the engine still takes dumps (see README.md).
+// Chosen by databaseSnapshot.method btrfs; daemon/engine/database-snapshot.ts wires it in.
 import type { Host } from '../../hosts/host.js';
 import { btrfsDataMethod } from '../data/btrfs/index.js';
 import type { Applicability, DataSnapshot, DataTarget } from '../data/method.js';
