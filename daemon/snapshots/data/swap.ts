@@ -1,3 +1,4 @@
+import { faultPoint } from '../../engine/faults.js';
 import { exists, rename } from '../../engine/host-fs.js';
 import type { Host } from '../../hosts/host.js';
 import type { RestoreResult } from './method.js';
@@ -12,7 +13,11 @@ export async function swapBack(host: Host, live: string, aside: string, putInPla
   const liveThere = await exists(host, live);
   const asideThere = await exists(host, aside);
   if (asideThere && liveThere) return { replacedAt: aside, alreadyDone: true };
-  if (!asideThere && liveThere) await rename(host, live, aside);
+  if (!asideThere && liveThere) {
+    await rename(host, live, aside);
+    // Crash-safety tests cut the restore here: recovery must finish it (data directory gone from its place).
+    await faultPoint('data-restore:aside');
+  }
   await putInPlace();
   return { replacedAt: asideThere || liveThere ? aside : undefined, alreadyDone: false };
 }

@@ -106,4 +106,23 @@ describe('ncupd now with a btrfs data snapshot (loop-mounted btrfs)', function (
       assert.deepEqual([status.version, status.maintenance], ['33.0.5.1', false]);
     });
   }
+
+  it('finishes the data restore after ncupd is killed between moving the data directory aside and putting the snapshot back', async () => {
+    bed = await makeBed({ db: 'sqlite3', faults: ['failing-data-migration'], dataOutside: true, instance: { baseDir: fs!.mount },
+      instanceConfig: { dataSnapshot: '{ method: btrfs }' } });
+    await makeSubvolume(bed.instance.dataDir);
+    const before = await instanceState(bed.instance);
+    const config = join(bed.work, 'config.yaml');
+    const killed = await runNcupd(['now', '--config', config], { timeoutMs: 600_000, env: { NCUPD_FAULT: 'data-restore:aside=kill' } });
+    assert.notEqual(killed.exitCode, 0);
+    assert.equal(existsSync(bed.instance.dataDir), false, 'killed with the data directory moved aside');
+    const recovered = await runNcupd(['recover', '--config', config], { timeoutMs: 600_000 });
+    assert.equal(recovered.exitCode, 0, recovered.stdout + recovered.stderr);
+    const after = await instanceState(bed.instance);
+    assert.equal(after.files, before.files, 'every user file back');
+    assert.deepEqual(after.rows, before.rows);
+    assert.equal(after.code, before.code);
+    const status = JSON.parse((await bed.instance.occ(['status', '--output=json'])).stdout) as { version: string; maintenance: boolean };
+    assert.deepEqual([status.version, status.maintenance], ['33.0.5.1', false]);
+  });
 });
