@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Sets up everything ncupd's demo and tests need on a fresh Debian or Ubuntu machine, and only
 # what is missing: Debian packages (php-cli and extensions, MariaDB and PostgreSQL servers,
-# OpenSSH, archive and crypto tools, Chromium for the status page test, btrfs-progs for the data-snapshot tests on a loop-mounted btrfs), the two database
-# servers running with the logins the tests use, and the npm dependencies, built. Safe to run
-# again. Needs root.
+# OpenSSH, archive and crypto tools, Chromium for the status page test, btrfs-progs for the
+# data-snapshot tests on a loop-mounted btrfs), the two database servers running with the logins
+# the tests use, and the npm dependencies, built. Safe to run again. Needs root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
