@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Sets up everything ncupd's demo and tests need on a fresh Debian or Ubuntu machine, and only
 # what is missing: Debian packages (php-cli and extensions, MariaDB and PostgreSQL servers,
-# OpenSSH, archive and crypto tools, Chromium for the status page test), the two database
-# servers running with the logins the tests use, and the npm dependencies, built. Safe to run
-# again. Needs root.
+# OpenSSH, archive and crypto tools, Chromium for the status page test, btrfs-progs for the
+# data-snapshot tests on a loop-mounted btrfs), the two database servers running with the logins
+# the tests use, and the npm dependencies, built. Safe to run again. Needs root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,7 +13,7 @@ say() { printf 'setup: %s\n' "$*"; }
 packages=(socat php-cli php-sqlite3 php-mysql php-pgsql php-zip php-curl php-xml php-mbstring
   mariadb-server mariadb-client postgresql postgresql-client openssh-server openssh-client
   zip unzip bzip2 tar gnupg openssl sqlite3 git util-linux procps iproute2 ca-certificates
-  chromium)
+  chromium btrfs-progs)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -77,7 +77,8 @@ withInstanceOptions(program.command('resume').description('undo `ncupd pause`'))
 
 withInstanceOptions(program.command('rollback').description('put back the snapshot of the last update (code, config, database); shows its age and what would be lost, acts only with --yes'))
   .option('--yes', 'really roll back')
-  .action(async (options: GlobalOptions & { yes?: boolean }) => run(async (o) => (await import('./commands/rollback.js')).runRollback(o as GlobalOptions & { yes?: boolean }), options));
+  .option('--with-data', 'also put back the data directory from the update\'s data snapshot (what it replaces is moved aside, not deleted)')
+  .action(async (options: GlobalOptions & { yes?: boolean; withData?: boolean }) => run(async (o) => (await import('./commands/rollback.js')).runRollback(o as GlobalOptions & { yes?: boolean; withData?: boolean }), options));
 
 withInstanceOptions(program.command('history').description('past runs, newest first'))
   .option('--limit <n>', 'how many', '20')

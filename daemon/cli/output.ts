@@ -1,3 +1,4 @@
+import { reportLines } from '../snapshots/data/detect.js';
 import type { CheckResult } from '../releases/check-release.js';
 import type { VerifiedArchive } from '../releases/fetch-release.js';
 import type { DownloadProgress } from '../releases/download.js';
@@ -16,6 +17,7 @@ export function checkJson(result: CheckResult): Record<string, unknown> {
     warnings: verdict.warnings,
     appsDisabledByTarget: verdict.appsDisabledByTarget.map((app) => ({ id: app.id, max: app.max })),
     notices: result.notices,
+    dataSnapshot: result.dataSnapshot ?? null,
   };
 }
 
@@ -28,6 +30,7 @@ export function checkLines(result: CheckResult): string[] {
   ];
   for (const warning of verdict.warnings) lines.push(`  warning: ${warning}`);
   for (const notice of result.notices) lines.push(`  notice: ${notice}`);
+  if (result.dataSnapshot) lines.push(...reportLines(result.dataSnapshot));
   return lines;
 }
 

@@ -60,6 +60,28 @@ export const snapshotSchema = z.strictObject({
   keep: z.number().int().min(1).default(3).describe('Snapshots (and old code trees) kept per instance; older ones are pruned after a successful run.'),
 });
 
+export const dataSnapshotSchema = z.strictObject({
+  method: z.enum(['auto', 'btrfs', 'zfs', 'lvm', 'hardlink', 'appdata', 'none']).default('auto')
+    .describe('How the data directory is snapshotted inside the window (docs/admin-guide.md, "Data snapshots"): `btrfs`, `zfs`, `lvm` (copy-on-write; the data directory must be the root of its own subvolume, dataset or thin volume), `hardlink` (a hard-link tree; time grows with the file count), `appdata` (app data only, user files not covered), `none` (opt out, reported as a risk). `auto` picks btrfs, zfs or lvm when one snapshots exactly this data directory, else takes none and reports the risk.'),
+});
+
+export const databaseSnapshotSchema = z.strictObject({
+  method: z.enum(['dump', 'btrfs']).default('dump')
+    .describe('`dump`: the database\'s own dump tool (mysqldump, pg_dump, SQLite backup). `btrfs`: a read-only snapshot of the database server\'s data directory (MariaDB under FLUSH TABLES WITH READ LOCK, PostgreSQL crash-consistent), in constant time; only where that directory is a btrfs subvolume of its own and the server holds no other database (checked every run), and restore stops and starts the server.'),
+  serverDataDir: absolutePath.optional().describe('`btrfs`: the server\'s data directory (MariaDB `datadir`; PostgreSQL `data_directory`, with `pg_wal` inside).'),
+  adminDefaultsFile: absolutePath.optional().describe('`btrfs` on MariaDB: a root-only client option file with an administrator login (RELOAD, SHOW DATABASES), for example `/etc/mysql/debian.cnf`.'),
+  pgAdmin: z.strictObject({
+    role: z.string().min(1).default('postgres').describe('Role that lists every database.'),
+    host: z.string().min(1).default('/run/postgresql').describe('Socket directory or host.'),
+    port: z.number().int().min(1).max(65535).default(5432).describe('Port.'),
+    osUser: z.string().optional().describe('Run psql as this OS user (peer authentication).'),
+    passwordFile: absolutePath.optional().describe('Root-only pgpass file instead.'),
+  }).optional().describe('`btrfs` on PostgreSQL: how ncupd lists the server\'s databases.'),
+  stopCommand: z.array(z.string()).min(1).optional().describe('`btrfs`: stops the database server for a restore, for example `[systemctl, stop, mariadb]`.'),
+  startCommand: z.array(z.string()).min(1).optional().describe('`btrfs`: starts it again.'),
+}).refine((value) => value.method === 'dump' || (value.serverDataDir !== undefined && value.stopCommand !== undefined && value.startCommand !== undefined),
+  { message: 'method btrfs needs serverDataDir, stopCommand and startCommand' });
+
 export const windowSchema = z.strictObject({
   cron: z.string().min(9).describe('When the window opens, as a 5-field cron expression (minute hour day month weekday), for example `0 3 * * *`.'),
   timezone: z.string().optional().describe('IANA time zone of the expression (for example `Europe/Berlin`); default: the server\'s.'),
@@ -106,6 +128,8 @@ export const instanceSchema = z.strictObject({
     .describe('Runs after the code swap and after a rollback swap, before any check (for example `[systemctl, reload, php8.2-fpm]`): PHP-FPM with opcache serves cached old code otherwise.'),
   checks: checksSchema.prefault({}).describe('Operator-defined health checks, beside the built-in ones.'),
   snapshots: snapshotSchema.prefault({}).describe('Snapshot retention.'),
+  dataSnapshot: dataSnapshotSchema.prefault({}).describe('Snapshot of the data directory, restored by a rollback in the window.'),
+  databaseSnapshot: databaseSnapshotSchema.prefault({}).describe('How the database is snapshotted: a dump (default) or a filesystem snapshot of its server\'s data directory.'),
   windows: z.array(windowSchema).default([{ cron: '0 3 * * *', durationMinutes: 120 }])
     .describe('Maintenance windows in which the daemon may apply an update (`ncupd now` ignores them). Default: every night at 03:00 server time, for two hours.'),
   soakHours: z.number().min(0).default(72)

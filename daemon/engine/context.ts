@@ -5,6 +5,7 @@ import type { Host } from '../hosts/host.js';
 import type { CheckResult } from '../releases/check-release.js';
 import type { VerifiedArchive } from '../releases/fetch-release.js';
 import type { DatabaseSnapshot, DatabaseTarget } from '../snapshots/database/method.js';
+import type { DataMethodId, DataSnapshot, DataTarget } from '../snapshots/data/method.js';
 import type { IntegrityReport } from '../../integrity/checks/check.js';
 import type { UpdateStrategy } from '../../strategies/strategy.js';
 import type { Journal } from './journal.js';
@@ -37,6 +38,13 @@ export interface RunState {
   oldRoot?: string;
   snapshotDir?: string;
   dbSnapshot?: DatabaseSnapshot;
+  /** The data directory and where its snapshots go (preflight). */
+  dataTarget?: DataTarget;
+  /** The data-snapshot method preflight chose (configured, or `auto`'s pick). */
+  dataMethod?: DataMethodId;
+  dataSnapshot?: DataSnapshot;
+  /** `ncupd rollback` without --with-data leaves the data directory alone, so it takes no data snapshot either. */
+  skipDataSnapshot?: boolean;
   integrityBaseline?: IntegrityReport;
   appsBefore?: Record<string, { shipped: boolean }>;
   maintenanceWasOn?: boolean;

@@ -46,6 +46,8 @@ export interface RunSummary {
   /** What could not be undone, named exactly, when result is rollback-failed. */
   readonly notUndone?: readonly string[];
   readonly snapshotDir?: string;
+  /** The data snapshot taken in the window and what it cost (issue 9). */
+  readonly dataSnapshot?: { readonly method: string; readonly ms: number; readonly bytes: number };
   /** `restore`: `ncupd rollback` put back the snapshot of transaction `restoredFrom` (from = the version replaced). */
   readonly kind?: 'update' | 'restore';
   readonly restoredFrom?: string;

@@ -6,6 +6,7 @@ import { constants } from 'node:fs';
 import { open, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DatabaseTarget } from '../snapshots/database/method.js';
+import type { DataMethodId } from '../snapshots/data/method.js';
 import type { IntegrityReport } from '../../integrity/checks/check.js';
 import { assertSafeName, errorText, journalError, syncDir } from './journal.js';
 
@@ -18,6 +19,8 @@ export interface RecoveryFacts {
   readonly appsBefore: Record<string, { shipped: boolean }>;
   readonly workDir: string | undefined;
   readonly oldRoot: string | undefined;
+  /** Which data-snapshot method the run uses and where (absent in facts of older versions). */
+  readonly dataSnapshot?: { readonly method: DataMethodId; readonly dataDir: string; readonly home: string };
 }
 
 export function factsPath(stateDir: string, instance: string, txid: string): string {

@@ -3,6 +3,24 @@ import type { RunContext } from './context.js';
 import { listDir, removeOwnTree } from './host-fs.js';
 import { readHistory } from './history.js';
 import { listUnfinishedTransactions } from './journal.js';
+import { readDataRecord } from '../snapshots/data/record.js';
+import { dataMethods } from '../snapshots/data/registry.js';
+import type { Host } from '../hosts/host.js';
+import { pruneDatabaseSnapshot } from './database-snapshot.js';
+
+/**
+ * Drops the data snapshot of a pruned run (a btrfs read-only subvolume or a ZFS snapshot needs
+ * its own tool, and holds blocks as data changes). What a restore put aside stays: it may hold
+ * files users wrote, so only the operator removes it; the run's folder goes only when empty.
+ */
+async function pruneDataSnapshot(host: Host, snapshotDir: string): Promise<void> {
+  const snapshot = await readDataRecord(host, snapshotDir);
+  if (!snapshot || snapshot.method === 'none') return;
+  await dataMethods[snapshot.method].remove(host, snapshot);
+  if (snapshot.location.startsWith('/')) {
+    await host.run({ file: 'rmdir', args: ['--ignore-fail-on-non-empty', '--', dirname(snapshot.location)], reject: false });
+  }
+}
 
 /**
  * Keeps the newest `snapshots.keep` snapshots and old code trees of an instance and removes the
@@ -21,6 +39,10 @@ export async function pruneByRetention(ctx: RunContext): Promise<string[]> {
   for (const dir of dirs) {
     const runs = (await listDir(ctx.host, dir)).filter((name) => txid.test(name) && !protectedRuns.has(name)).sort();
     for (const name of runs.slice(0, Math.max(0, runs.length - keep))) {
+      if (dir === dirs[0]) {
+        await pruneDataSnapshot(ctx.host, `${dir}/${name}`);
+        await pruneDatabaseSnapshot(ctx.host, `${dir}/${name}`);
+      }
       await removeOwnTree(ctx.host, `${dir}/${name}`);
       removed.push(`${dir}/${name}`);
     }

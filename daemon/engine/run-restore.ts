@@ -16,9 +16,11 @@ import { applyStage, maintenanceOnStage, snapshotStage, waitCronStage } from './
 import { checksStage, finalProbeStage, maintenanceOffStage } from './stages/commit.js';
 import { dirname, join } from 'node:path';
 import { existsSync } from 'node:fs';
+import { createLocalHost } from '../hosts/local/index.js';
+import { readDataRecord } from '../snapshots/data/record.js';
 
 /** The newest update of the instance whose way back still exists, as `ncupd rollback` offers it. */
-export async function findRestoreSource(config: NcupdConfig, instance: InstanceConfig): Promise<RestoreSource & { readonly updatedAt: string; readonly to: string | undefined }> {
+export async function findRestoreSource(config: NcupdConfig, instance: InstanceConfig, options: { withData?: boolean } = {}): Promise<RestoreSource & { readonly updatedAt: string; readonly to: string | undefined }> {
   const history = await readHistory(config.stateDir, { instance: instance.name, limit: 1000 });
   const last = history.find((h) => h.result === 'updated' && h.kind !== 'restore');
   if (!last || history.indexOf(last) !== history.findIndex((h) => h.result === 'updated')) {
@@ -29,7 +31,11 @@ export async function findRestoreSource(config: NcupdConfig, instance: InstanceC
   if (!existsSync(snapshotDir) || !existsSync(oldTree)) {
     throw new NcupdError('NCUPD_NO_SNAPSHOT', { instance: instance.name, detail: `the snapshot of ${last.txid} is gone (${existsSync(snapshotDir) ? oldTree : snapshotDir}); retention keeps the newest ${instance.snapshots.keep}` });
   }
-  return { txid: last.txid, version: last.from, snapshotDir, oldTree, updatedAt: last.endedAt, to: last.to };
+  const data = await readDataRecord(createLocalHost(), snapshotDir);
+  if (options.withData && (!data || data.method === 'none')) {
+    throw new NcupdError('NCUPD_NO_SNAPSHOT', { instance: instance.name, detail: `the update ${last.txid} took no data snapshot, so --with-data has nothing to put back; roll back without it` });
+  }
+  return { txid: last.txid, version: last.from, snapshotDir, oldTree, updatedAt: last.endedAt, to: last.to, data, withData: options.withData ?? false };
 }
 
 /** `ncupd rollback --yes`: the restore as a transaction (fresh snapshot first; undone completely if anything fails). */

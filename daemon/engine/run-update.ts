@@ -67,7 +67,9 @@ export async function runUpdate(options: UpdateOptions): Promise<RunSummary> {
         emit({ type: 'note', message: `retention skipped: ${error instanceof Error ? error.message : String(error)}` });
       }
     }
-    const summary: RunSummary = { txid, instance: instance.name, startedAt, endedAt: new Date().toISOString(), ...outcome };
+    const data = ctx.state.dataSnapshot;
+    const summary: RunSummary = { txid, instance: instance.name, startedAt, endedAt: new Date().toISOString(), ...outcome,
+      ...(data ? { dataSnapshot: { method: data.method, ms: data.durationMs, bytes: data.bytes } } : {}) };
     // A rollback that could not finish keeps its transaction open: recovery (`ncupd recover`, the
     // daemon at start) completes it later from the journal, once what was missing is back.
     let ended = false;

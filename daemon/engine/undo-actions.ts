@@ -1,7 +1,9 @@
 import { readDatabaseCredentials } from '../discovery/read-credentials.js';
-import { loadSnapshot } from '../snapshots/database/manifest.js';
+import { restoreDatabaseFrom } from './database-snapshot.js';
 import { databaseMethods } from '../snapshots/database/registry.js';
 import type { DatabaseTarget } from '../snapshots/database/method.js';
+import { readDataRecord } from '../snapshots/data/record.js';
+import { dataMethods } from '../snapshots/data/registry.js';
 import { restoreConfig } from './config-snapshot.js';
 import type { RunContext } from './context.js';
 import { faultPoint } from './faults.js';
@@ -34,11 +36,20 @@ export const coreUndoActions: readonly UndoAction[] = [
     needs: ['database'],
     async run(ctx, data) {
       const target = await databaseOf(ctx);
-      const method = databaseMethods[target.type];
-      if (!method) throw new Error(`no snapshot method for dbtype ${target.type}`);
-      const snapshot = await loadSnapshot(ctx.host, `${arg(data, 'dir')}/database`);
+      if (!databaseMethods[target.type]) throw new Error(`no snapshot method for dbtype ${target.type}`);
       await faultPoint('db-restore:start');
-      await method.restore(ctx.host, target, snapshot);
+      await restoreDatabaseFrom(ctx.host, ctx.instance, target, arg(data, 'dir'));
+    },
+  },
+  {
+    // Idempotent in each method; what it replaces is kept aside, never deleted (issue 9).
+    kind: 'restore-data',
+    async run(ctx, data) {
+      const snapshot = await readDataRecord(ctx.host, arg(data, 'dir'));
+      if (!snapshot) return;
+      await faultPoint('data-restore:start');
+      const result = await dataMethods[snapshot.method].restore(ctx.host, snapshot);
+      if (result.replacedAt && !result.alreadyDone) ctx.emit({ type: 'note', message: `data directory restored from the ${snapshot.method} snapshot; what it replaced is kept at ${result.replacedAt}` });
     },
   },
 ];

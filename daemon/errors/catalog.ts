@@ -169,6 +169,11 @@ export const errorCatalog = {
     hint: 'Read the tool\'s message (disk space, credentials, permissions); nothing on the instance was changed by the update.',
     retryable: true,
   },
+  NCUPD_DATA_SNAPSHOT_REFUSED: {
+    message: 'The configured data-snapshot method would not snapshot exactly this instance\'s data directory; no backup, no update.',
+    hint: 'The detail says why (for example: the data directory is not the root of its own btrfs subvolume, ZFS dataset or thin volume). `ncupd check` names the filesystem and the method that fits; change `dataSnapshot.method` or the storage.',
+    retryable: false,
+  },
   NCUPD_SNAPSHOT_INVALID: {
     message: 'A snapshot does not match its manifest or is incomplete.',
     hint: 'Do not restore from it. Check the disk holding the state directory; take a new snapshot.',

@@ -53,6 +53,14 @@ interface Running {
   readonly done: Promise<RunSummary>;
 }
 
+/** `none` (or a refused method) is a risk the status shows, never a silent default (issue 9). */
+function dataSnapshotStatus(check: CheckResult | undefined): InstanceStatus['dataSnapshot'] {
+  const report = check?.dataSnapshot;
+  if (!report) return undefined;
+  const risk = report.refused ? `the configured data-snapshot method is refused, so updates stop: ${report.refused}` : report.risk;
+  return { method: report.method ?? 'refused', recommended: report.recommended, risk };
+}
+
 interface Runtime {
   check?: CheckResult;
   lastCheckAt?: string;
@@ -293,6 +301,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       updateCount: history.filter((h) => h.result === 'updated').length,
       running: r.running ? { txid: r.running.txid, stage: r.running.stage, since: r.running.since } : undefined,
       openTransactions: open.length,
+      dataSnapshot: dataSnapshotStatus(r.check),
     };
   }
 

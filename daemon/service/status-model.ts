@@ -31,6 +31,8 @@ export interface InstanceStatus {
   readonly running: { readonly txid: string; readonly stage: string; readonly since: string } | undefined;
   /** Transactions a crash left open (recovery pending or waiting for a resource). */
   readonly openTransactions: number;
+  /** The data-snapshot method a run would use (from the last check) and the risk when files would not come back on a rollback. */
+  readonly dataSnapshot: { readonly method: string; readonly recommended: string; readonly risk: string | undefined } | undefined;
 }
 
 export interface DaemonStatus {

@@ -21,6 +21,7 @@ function pickInstance(i: InstanceStatus): InstanceStatus {
     rollbackCount: i.rollbackCount, updateCount: i.updateCount,
     running: i.running && { txid: i.running.txid, stage: i.running.stage, since: i.running.since },
     openTransactions: i.openTransactions,
+    dataSnapshot: i.dataSnapshot && { method: i.dataSnapshot.method, recommended: i.dataSnapshot.recommended, risk: i.dataSnapshot.risk },
   };
 }
 

@@ -9,6 +9,10 @@ import { occ } from '../occ.js';
 import type { RunContext } from '../context.js';
 import type { Stage } from '../stage.js';
 import { writeFacts } from '../recovery-facts.js';
+import { checkServerSnapshot } from '../database-snapshot.js';
+import { planDataSnapshot } from '../../snapshots/data/plan.js';
+import { checkDataSpace } from '../../snapshots/data/space.js';
+import { dataTargetOf } from '../../snapshots/data/target.js';
 
 function fail(ctx: RunContext, detail: string, hint?: string): never {
   throw new NcupdError('NCUPD_PREFLIGHT_FAILED', { stage: 'preflight', instance: ctx.instance.name, detail, hint });
@@ -34,6 +38,23 @@ export async function integrityBaseline(ctx: RunContext): Promise<IntegrityRepor
   return Array.isArray(report) ? {} : report;
 }
 
+/**
+ * The data-snapshot method for this run (issue 9): a configured method that would not snapshot
+ * exactly this data directory stops the update; `auto` falls back to none and says so.
+ */
+export async function planData(ctx: RunContext): Promise<void> {
+  const d = ctx.state.discovered!;
+  const target = dataTargetOf(ctx.instance, d);
+  const plan = await planDataSnapshot(ctx.host, target, ctx.instance.dataSnapshot.method, { instance: ctx.instance.name, signal: ctx.signal });
+  ctx.state.dataTarget = target;
+  ctx.state.dataMethod = plan.method.id;
+  if (plan.method.id === 'none') {
+    const why = ctx.instance.dataSnapshot.method === 'none' ? 'dataSnapshot.method is none' : 'no copy-on-write method applies (`ncupd check` says why)';
+    ctx.emit({ type: 'note', message: `risk: the data directory is not snapshotted (${why}); a rollback restores code, config and database only` });
+  }
+  await checkDataSpace(ctx.host, plan.method, target, { instance: ctx.instance.name, signal: ctx.signal });
+}
+
 /** Stage 6: everything that must hold before maintenance goes on; nothing is changed here. */
 export const preflightStage: Stage = {
   name: 'preflight', changesInstance: false, inWindow: false,
@@ -55,6 +76,7 @@ export const preflightStage: Stage = {
     const method = databaseMethods[database.type];
     if (!method) fail(ctx, `no snapshot method for dbtype ${database.type}`);
     await method.ping(ctx.host, database, ctx.signal);
+    await checkServerSnapshot(ctx.host, ctx.instance, database, ctx.signal);
     ctx.state.database = database;
     const snapshotDir = `${ctx.config.stateDir}/snapshots/${ctx.instance.name}/${ctx.txid}`;
     await makePrivateDir(ctx.host, `${ctx.config.stateDir}/snapshots/${ctx.instance.name}`);
@@ -63,6 +85,7 @@ export const preflightStage: Stage = {
     const free = await freeBytes(ctx.host, `${ctx.config.stateDir}/snapshots`);
     if (free < sqliteSize * 1.2 + 64 * 1024 * 1024) fail(ctx, `${ctx.config.stateDir} has ${Math.floor(free / 1048576)} MiB free, too little for the snapshot`);
     ctx.state.snapshotDir = snapshotDir;
+    await planData(ctx);
     ctx.state.integrityBaseline = await integrityBaseline(ctx);
     ctx.state.appsBefore = Object.fromEntries(d.apps.filter((a) => a.enabled).map((a) => [a.id, { shipped: a.shipped }]));
     // What recovery needs after a crash, durable before maintenance goes on (never the password).
@@ -70,6 +93,7 @@ export const preflightStage: Stage = {
     const path = await writeFacts(ctx.config.stateDir, ctx.instance.name, ctx.txid, {
       fromVersion: d.installedVersion, targetVersion: ctx.state.targetVersion!, snapshotDir, database: known,
       integrityBaseline: ctx.state.integrityBaseline, appsBefore: ctx.state.appsBefore, workDir: ctx.state.workDir, oldRoot: ctx.state.oldRoot,
+      dataSnapshot: { method: ctx.state.dataMethod!, dataDir: ctx.state.dataTarget!.dataDir, home: ctx.state.dataTarget!.home },
     });
     await ctx.journal.append({ type: 'facts', data: { path } });
   },

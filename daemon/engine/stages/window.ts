@@ -1,5 +1,8 @@
 import { NcupdError } from '../../errors/ncupd-error.js';
-import { databaseMethods } from '../../snapshots/database/registry.js';
+import { takeDatabaseSnapshot } from '../database-snapshot.js';
+import { writeDataRecord } from '../../snapshots/data/record.js';
+import { dataMethods } from '../../snapshots/data/registry.js';
+import type { RunContext } from '../context.js';
 import { setMaintenance, occ } from '../occ.js';
 import { makePrivateDir } from '../host-fs.js';
 import { snapshotConfig } from '../config-snapshot.js';
@@ -45,17 +48,32 @@ export const snapshotStage: Stage = {
   async run(ctx) {
     const dir = ctx.state.snapshotDir!;
     const database = ctx.state.database!;
-    const method = databaseMethods[database.type]!;
     await makePrivateDir(ctx.host, dir);
     await makePrivateDir(ctx.host, `${dir}/database`);
-    const snapshot = await method.take(ctx.host, database, `${dir}/database`, ctx.signal);
-    await method.verify(ctx.host, snapshot, ctx.signal);
-    ctx.state.dbSnapshot = snapshot;
+    const snapshot = await takeDatabaseSnapshot(ctx.host, ctx.instance, database, dir, ctx.txid, ctx.signal);
     await snapshotConfig(ctx.host, ctx.instance.path, `${dir}/config`);
-    await ctx.journal.append({ type: 'done', step: 'snapshot', data: { dir, database: snapshot.files.map((f) => f.name) } });
-    return { kind: 'continue', detail: `${snapshot.files.reduce((n, f) => n + f.size, 0)} bytes in ${snapshot.durationMs} ms` };
+    const data = await snapshotData(ctx, dir);
+    await ctx.journal.append({ type: 'done', step: 'snapshot', data: { dir, database: snapshot.files,
+      ...(data ? { data: { method: data.method, location: data.location, ms: data.durationMs, bytes: data.bytes } } : {}) } });
+    const dataDetail = data ? `; data: ${data.method}, ${data.bytes} bytes in ${data.durationMs} ms` : '';
+    return { kind: 'continue', detail: `${snapshot.detail}${dataDetail}` };
   },
 };
+
+/**
+ * The data snapshot, after maintenance is on and cron has finished, so nothing writes the data
+ * directory while it is taken (issue 9). Its undo is pushed once data.json names it: restore-data
+ * runs after the strategy's undo (last in, first out), when the data directory is back where it was.
+ */
+async function snapshotData(ctx: RunContext, dir: string) {
+  const id = ctx.state.dataMethod;
+  if (!id || ctx.state.skipDataSnapshot) return undefined;
+  const snapshot = await dataMethods[id].take(ctx.host, ctx.state.dataTarget!, ctx.txid, ctx.signal);
+  await writeDataRecord(ctx.host, dir, snapshot);
+  ctx.state.dataSnapshot = snapshot;
+  if (id !== 'none') await ctx.undo.push({ kind: 'restore-data', name: `put the data directory back from the ${id} snapshot`, data: { dir } });
+  return snapshot;
+}
 
 /** Stage 9: the strategy puts the new code in place (pushing its own undo first). */
 export const applyStage: Stage = {

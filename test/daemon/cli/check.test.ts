@@ -16,6 +16,7 @@ interface CheckOutput {
   offer: { version: string } | null;
   warnings: string[];
   appsDisabledByTarget: { id: string }[];
+  dataSnapshot: { dataDir: { fstype: string; kind: string }; setting: string; method: string; recommended: string; risk: string | null; database: { type: string; coveredByDataSnapshot: boolean } };
 }
 
 const release = (version: string, internalVersion: string, extra: Partial<Release> = {}): Release =>
@@ -41,6 +42,17 @@ describe('ncupd check', function () {
 
   const check = (target: FixtureInstance, extra: string[] = []) =>
     runNcupd(['check', '--json', '--path', target.root, '--web-user', target.webUser, '--update-server', server.url, ...extra]);
+
+  it('names the filesystem under the data directory and the database, and reports a data directory without snapshot as a risk (issue 9)', async () => {
+    const out = parseJson<CheckOutput>((await check(instance)).stdout);
+    assert.deepEqual([out.dataSnapshot.dataDir.fstype, out.dataSnapshot.dataDir.kind], ['ext4', 'other']);
+    assert.deepEqual([out.dataSnapshot.setting, out.dataSnapshot.method, out.dataSnapshot.recommended], ['auto', 'none', 'hardlink']);
+    assert.match(out.dataSnapshot.risk ?? '', /not snapshotted/);
+    assert.deepEqual(out.dataSnapshot.database, { ...out.dataSnapshot.database, type: 'sqlite3', coveredByDataSnapshot: false });
+    const text = await runNcupd(['check', '--path', instance.root, '--web-user', instance.webUser, '--update-server', server.url]);
+    assert.match(text.stdout, /data snapshot: none \(dataSnapshot.method auto\); cheapest exact here: hardlink/);
+    assert.match(text.stdout, /risk: the data directory is not snapshotted/);
+  });
 
   it('reads the instance with its own PHP and sends the 14-field request Nextcloud sends', async () => {
     const result = await check(instance);

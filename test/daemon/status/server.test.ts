@@ -47,7 +47,7 @@ describe('status endpoint (HTTP)', () => {
       assert.deepEqual(Object.keys(body).sort(), ['configError', 'configLoadedAt', 'configPath', 'instances', 'pid', 'startedAt', 'version']);
       assert.equal(body.configError, null);
       assert.deepEqual(body.instances.map((i) => i.name), ['cloud', 'family', 'office', 'archive']);
-      const expectedKeys = ['available', 'decision', 'firstSeenAt', 'host', 'installedVersion', 'lastCheckAt', 'lastCheckError', 'lastRun', 'lastSnapshot',
+      const expectedKeys = ['available', 'dataSnapshot', 'decision', 'firstSeenAt', 'host', 'installedVersion', 'lastCheckAt', 'lastCheckError', 'lastRun', 'lastSnapshot',
         'maintenance', 'name', 'nextWindow', 'openTransactions', 'path', 'paused', 'reason', 'rollbackCount', 'running', 'soakEndsAt', 'updateCount', 'windowOpen'];
       for (const instance of body.instances) assert.deepEqual(Object.keys(instance).sort(), expectedKeys);
       const [cloud, family, office, archive] = body.instances;
@@ -58,6 +58,10 @@ describe('status endpoint (HTTP)', () => {
       assert.equal(office?.openTransactions, 1);
       assert.equal(archive?.paused, true);
       assert.equal(archive?.lastRun, null);
+      // Issue 9: an instance whose data directory is not snapshotted says so, as a risk.
+      assert.deepEqual(cloud?.dataSnapshot, { method: 'btrfs', recommended: 'btrfs', risk: null });
+      assert.equal((archive?.dataSnapshot as { method: string }).method, 'none');
+      assert.match((archive?.dataSnapshot as { risk: string }).risk, /not snapshotted/);
     });
 
     it('does not pass on fields the daemon\'s objects carry beyond the model', async () => {

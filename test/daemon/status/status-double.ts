@@ -20,7 +20,8 @@ export interface StatusDouble {
 
 export function createStatusDouble(now = Date.now()): StatusDouble {
   const at = (secondsFromNow: number): string => new Date(now + secondsFromNow * 1000).toISOString();
-  const base = { host: 'local', firstSeenAt: undefined, soakEndsAt: undefined, lastCheckError: undefined, running: undefined, windowOpen: false };
+  const base = { host: 'local', firstSeenAt: undefined, soakEndsAt: undefined, lastCheckError: undefined, running: undefined, windowOpen: false,
+    dataSnapshot: { method: 'btrfs', recommended: 'btrfs', risk: undefined } as InstanceStatus['dataSnapshot'] };
   const cloud: InstanceStatus = {
     ...base, name: 'cloud', path: '/var/www/nextcloud', installedVersion: '30.0.5', available: '30.0.5',
     decision: 'up-to-date', reason: 'installed is the newest release of the stable channel', lastCheckAt: at(-600),
@@ -57,6 +58,7 @@ export function createStatusDouble(now = Date.now()): StatusDouble {
     decision: 'hold', reason: 'major upgrade 28 to 29 needs policy.major: auto', firstSeenAt: at(-40 * 86_400), lastCheckAt: at(-300),
     lastRun: undefined, maintenance: { on: false, since: undefined }, lastSnapshot: undefined,
     nextWindow: at(3 * 86_400), paused: true, rollbackCount: 0, updateCount: 0, openTransactions: 0,
+    dataSnapshot: { method: 'none', recommended: 'hardlink', risk: 'the data directory is not snapshotted: a rollback restores code, config and database, but files a failed migration changed (app data, previews) stay changed' },
   };
   // The daemon may hand over its full RunSummary (structurally allowed): /status must not pass on the extra fields.
   const fullRun = { ...familyRun, instance: 'family', snapshotDir: '/var/lib/ncupd/snapshots/family/c41d', stages: [] };
