@@ -47,10 +47,14 @@ export const archiveStrategy = {
     // "Archives"), run with a per-file size limit and a count afterwards so lying sizes cannot fill the disk.
     const staged = join(stagedParent, 'nextcloud');
     const owner = await ownershipOf(ctx.host, live);
-    // The tree is root's and root-only until it is whole: ownership moves to the instance's owner
-    // while the count runs, and either failing leaves only ncupd's own staging to remove.
+    // The tree is root's and root-only until it is whole. While the count runs, ownership moves to
+    // the instance's owner and the file data starts going to disk (the flush after the merges then
+    // has only metadata left); either failing leaves only ncupd's own staging to remove.
     await extractVerifiedZip(ctx.host, archive.path, stagedParent, { entries: archive.entries, expandedBytes: archive.expandedBytes, largestEntry: archive.largestEntry, files: archive.files }, ctx.signal,
-      async () => void await ctx.host.run({ file: 'chown', args: ['-R', `${owner.uid}:${owner.gid}`, staged], timeoutMs: 600_000, signal: ctx.signal }));
+      async () => void await Promise.all([
+        ctx.host.run({ file: 'chown', args: ['-R', `${owner.uid}:${owner.gid}`, staged], timeoutMs: 600_000, signal: ctx.signal }),
+        syncFilesystem(ctx.host, stagedParent),
+      ]));
     await mergeLines(ctx, '.htaccess', live, staged);
     await mergeLines(ctx, '.user.ini', live, staged);
     await ctx.host.run({ file: 'chown', args: [`${owner.uid}:${owner.gid}`, `${staged}/.htaccess`, `${staged}/.user.ini`] });

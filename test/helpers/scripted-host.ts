@@ -40,6 +40,18 @@ export function scriptedHost(script: Script, files: Record<string, string> = {})
     async writeFile(path, data) {
       stored.set(path, data.toString());
     },
+    // The native file operations are answered by the script as the commands they replace, so a
+    // recorded sequence reads the same whichever way a method asks.
+    async rename(from, to) {
+      await run({ file: 'perl', args: ['-e', 'rename', '--', from, to] });
+    },
+    async exists(path) {
+      return (await run({ file: 'test', args: ['-e', path], reject: false })).exitCode === 0;
+    },
+    async listDir(path) {
+      const result = await run({ file: 'ls', args: ['-A1', path], reject: false });
+      return result.exitCode === 0 ? result.stdout.split('\n').filter((n) => n.length > 0) : [];
+    },
     async readFile(path) {
       const content = stored.get(path);
       if (content === undefined) throw Object.assign(new Error(`ENOENT: ${path}`), { code: 'ENOENT' });
