@@ -25,7 +25,11 @@ export function printReport(r: BenchResults): void {
     ['verify vs sha512sum (MB/s)', r.verify_mb_s, r.sha512sum_mb_s, `${(r.verify_mb_s / r.sha512sum_mb_s).toFixed(2)}x`],
   ]));
   out.push(table('Memory (MB)', ['', 'RSS'], [['ncupd daemon idle, after its first check', r.idle_rss_mb], ['ncupd daemon right after start', r.idle_rss_after_start_mb], ['ncupd now, peak', r.peak_rss_mb]]));
-  if (r.data_snapshots) out.push(`\nData snapshots: ${JSON.stringify(r.data_snapshots)}`);
+  if (r.data_snapshots) {
+    const d = r.data_snapshots;
+    out.push(table(`Data snapshots of a data directory of ${d.files.toLocaleString('en')} files, ${d.data_mb} MB (seconds)`, ['method', 'filesystem', 'take', 'restore', 'remove', 'written MB'],
+      Object.entries(d.methods).map(([method, f]) => (typeof f === 'string' ? [method, f, '', '', '', ''] : [method, f.filesystem, f.take_s.toFixed(3), f.restore_s.toFixed(3), f.remove_s.toFixed(3), f.written_mb.toFixed(1)]))));
+  }
   if (r.ssh_fleet) out.push(`\nSSH fleet: ${JSON.stringify(r.ssh_fleet)}`);
   out.push(table('Targets (issue 8)', ['', 'target', 'measured', 'met'], r.targets.map((t) => [t.name, t.target, t.value, t.met ? 'yes' : 'NO'])));
   process.stdout.write(out.join('\n') + '\n');

@@ -1,3 +1,4 @@
+import type { DataSnapshotFigure } from './data-snapshots.js';
 // The shape of bench/results.json and the targets, judged from the figures of one run.
 
 export interface DatabaseFigures {
@@ -40,8 +41,9 @@ export interface BenchResults {
   readonly idle_rss_after_start_mb: number;
   readonly peak_rss_mb: number;
   readonly databases: Readonly<Record<string, DatabaseFigures>>;
-  /** Filled by the data-snapshot and SSH parts where they ran. */
-  data_snapshots?: Readonly<Record<string, unknown>>;
+  /** Each data-snapshot method that runs for real here, on the same data directory. */
+  data_snapshots?: { readonly files: number; readonly data_mb: number; readonly methods: Readonly<Record<string, DataSnapshotFigure | string>> };
+  /** Filled by the SSH fleet part where it ran. */
   ssh_fleet?: Readonly<Record<string, unknown>>;
   readonly raw: Readonly<Record<string, unknown>>;
   targets: Target[];

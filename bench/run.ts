@@ -13,6 +13,7 @@ import { diskUsageMb, host, median, timed } from './measure.js';
 import { measureVerify } from './verify-throughput.js';
 import { measureForcedRollback, measureUpdate, type RollbackRun, type UpdateRun } from './scenarios.js';
 import { measureIdleDaemonRss } from './idle-rss.js';
+import { measureDataSnapshots } from './data-snapshots.js';
 import { printReport } from './report.js';
 import { buildTargets, type BenchResults, type DatabaseFigures } from './results.js';
 
@@ -77,6 +78,7 @@ async function main(): Promise<void> {
   const verify = await measureVerify(releases.target, quick ? 1 : 5);
   log('idle RSS of ncupd daemon');
   const idle = await measureIdleDaemonRss();
+  const dataSnapshots = await measureDataSnapshots(log);
 
   const unzipTimes: number[] = [];
   const archiveRuns: { update: UpdateRun; rollback: RollbackRun }[] = [];
@@ -125,6 +127,7 @@ async function main(): Promise<void> {
     idle_rss_after_start_mb: round(idle.afterStartMb),
     peak_rss_mb: round(Math.max(...allRuns.flatMap((r) => [r.update.peakRssMb, r.rollback.peakRssMb]))),
     databases: perDatabase,
+    data_snapshots: dataSnapshots,
     raw: {
       verify_mb_s: verify.ncupd.map((v) => round(v)), sha512sum_mb_s: verify.sha512sum.map((v) => round(v)), unzip_s: unzipTimes.map((v) => round(v, 2)),
       archive: archiveRuns.map(rawRun), updater: updaterRuns.map(rawRun),
