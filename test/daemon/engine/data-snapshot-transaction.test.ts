@@ -48,8 +48,8 @@ describe('ncupd now with a btrfs data snapshot (loop-mounted btrfs)', function (
 
     // ncupd check names btrfs under the data directory, and the SQLite file inside it is covered by its snapshot.
     const checked = await runNcupd(['check', '--json', '--config', join(bed.work, 'config.yaml')]);
-    const report = parseJson<{ dataSnapshot: { dataDir: { kind: string }; method: string; recommended: string; risk: string | null; database: { coveredByDataSnapshot: boolean } } }>(checked.stdout).dataSnapshot;
-    assert.deepEqual([report.dataDir.kind, report.method, report.recommended, report.risk, report.database.coveredByDataSnapshot], ['btrfs', 'btrfs', 'btrfs', null, true]);
+    const report = parseJson<{ dataSnapshot: { dataDir: { kind: string }; method: string; recommended: string; risk?: string | null; database: { coveredByDataSnapshot: boolean } } }>(checked.stdout).dataSnapshot;
+    assert.deepEqual([report.dataDir.kind, report.method, report.recommended, report.risk ?? null, report.database.coveredByDataSnapshot], ['btrfs', 'btrfs', 'btrfs', null, true]);
 
     const result = await bed.now(['--json']);
     const summary = parseJson<RunSummary>(result.stdout);
