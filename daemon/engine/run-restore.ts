@@ -16,6 +16,7 @@ import { applyStage, maintenanceOnStage, snapshotStage, waitCronStage } from './
 import { checksStage, finalProbeStage, maintenanceOffStage } from './stages/commit.js';
 import { dirname, join } from 'node:path';
 import { existsSync } from 'node:fs';
+import { requireTransactionHost } from '../hosts/registry.js';
 
 /** The newest update of the instance whose way back still exists, as `ncupd rollback` offers it. */
 export async function findRestoreSource(config: NcupdConfig, instance: InstanceConfig): Promise<RestoreSource & { readonly updatedAt: string; readonly to: string | undefined }> {
@@ -35,6 +36,7 @@ export async function findRestoreSource(config: NcupdConfig, instance: InstanceC
 /** `ncupd rollback --yes`: the restore as a transaction (fresh snapshot first; undone completely if anything fails). */
 export async function runRestore(options: { host: Host; config: NcupdConfig; instance: InstanceConfig; source: RestoreSource; emit?: (event: ProgressEvent) => void; signal?: AbortSignal }): Promise<RunSummary> {
   const { config, instance, host, source } = options;
+  requireTransactionHost(instance, host, 'ncupd rollback');
   const txid = newTxid();
   const startedAt = new Date().toISOString();
   const emit = options.emit ?? (() => undefined);

@@ -12,6 +12,7 @@ import { runStages } from './runner.js';
 import { STAGES } from './stage-table.js';
 import { UndoStack } from './undo-stack.js';
 import { NcupdError } from '../errors/ncupd-error.js';
+import { requireTransactionHost } from '../hosts/registry.js';
 
 export interface UpdateOptions {
   readonly host: Host;
@@ -33,6 +34,7 @@ export function newTxid(now = new Date()): string {
 /** One update of one instance as a transaction, under the instance lock, journaled. */
 export async function runUpdate(options: UpdateOptions): Promise<RunSummary> {
   const { config, instance, host } = options;
+  requireTransactionHost(instance, host, 'ncupd now');
   const strategy = strategies[instance.strategy];
   if (!strategy) throw new NcupdError('NCUPD_CONFIG_INVALID', { detail: `unknown strategy ${instance.strategy}` });
   const txid = newTxid();
