@@ -175,6 +175,27 @@ describe('ssh host executor (root login, real sshd)', function () {
     }
   });
 
+  it('notices a silent server through keepalives and runs the next command on a new connection', async () => {
+    const host = createSshHost(targetFor(server!, { keepaliveSeconds: 1 }));
+    try {
+      // The sshd process serving our connection (the command's parent) stops answering, as a
+      // hung host or a dead link would; this test started that sshd, so it may stop it.
+      const session = Number((await host.run({ file: 'sh', args: ['-c', 'echo $PPID'] })).stdout.trim());
+      assert.ok(session > 1);
+      process.kill(session, 'SIGSTOP');
+      try {
+        const started = Date.now();
+        const result = await host.run({ file: 'echo', args: ['again'] });
+        assert.equal(result.stdout, 'again\n');
+        assert.ok(Date.now() - started >= 2000, 'the stale connection was given up by the keepalives, not at once');
+      } finally {
+        process.kill(session, 'SIGCONT');
+      }
+    } finally {
+      await host.close();
+    }
+  });
+
   it('keeps secrets out of the command, the output and errors', async () => {
     const host = createSshHost(targetFor(server!));
     try {
