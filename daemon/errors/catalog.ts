@@ -59,6 +59,11 @@ export const errorCatalog = {
     hint: 'Nothing to decide by hand: `ncupd recover` (or the daemon at start) reconnects and finishes or undoes the transaction from its journal.',
     retryable: true,
   },
+  NCUPD_SSH_TRANSFER_CORRUPT: {
+    message: 'The release archive copied to the instance\'s host does not have the SHA-512 that was verified here; it was removed there and not used.',
+    hint: 'Retry: the copy was damaged on the way or on the host\'s disk. If it repeats, check the host\'s disk and memory (dmesg) and free space in the work area.',
+    retryable: true,
+  },
   NCUPD_HOST_UNSUPPORTED: {
     message: 'This command cannot yet run on an instance reached over SSH.',
     hint: '`ncupd check` and `ncupd trust-host` work over SSH; transactions (`now`, `rollback`, `recover`, the daemon\'s runs) over SSH are not implemented yet (docs/ssh.md, "Status"). Nothing was changed on the instance.',

@@ -27,13 +27,33 @@ async function withSftp<T>(client: Client, use: (sftp: SFTPWrapper) => Promise<T
   }
 }
 
+const CHUNK = 32 * 1024;
+const IN_FLIGHT = 32;
+
+/**
+ * Writes in 32 KiB requests with up to 32 outstanding (as ssh2's fastPut does): one request at a
+ * time costs a round trip per chunk, minutes for a release archive over a WAN link.
+ */
+async function writeAll(sftp: SFTPWrapper, handle: Buffer, data: Buffer): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < data.length) {
+      const offset = next;
+      next += CHUNK;
+      const length = Math.min(CHUNK, data.length - offset);
+      await call((done) => sftp.write(handle, data, offset, length, offset, done));
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(IN_FLIGHT, Math.ceil(data.length / CHUNK)) }, worker));
+}
+
 export function sftpWriteFile(client: Client, path: string, data: Buffer, mode: number): Promise<void> {
   const temporary = posix.join(dirname(path), `.${basename(path)}.ncupd-${randomBytes(6).toString('hex')}`);
   return withSftp(client, async (sftp) => {
     const handle = await call<Buffer>((done) => sftp.open(temporary, 'wx', { mode }, done));
     try {
       await call((done) => sftp.fchmod(handle, mode, done));
-      if (data.length > 0) await call((done) => sftp.write(handle, data, 0, data.length, 0, done));
+      await writeAll(sftp, handle, data);
       await call((done) => sftp.ext_openssh_fsync(handle, done));
     } catch (error) {
       await call((done) => sftp.close(handle, done)).catch(() => undefined);
