@@ -65,8 +65,8 @@ export const errorCatalog = {
     retryable: true,
   },
   NCUPD_HOST_UNSUPPORTED: {
-    message: 'This command cannot yet run on an instance reached over SSH.',
-    hint: '`ncupd check` and `ncupd trust-host` work over SSH; transactions (`now`, `rollback`, `recover`, the daemon\'s runs) over SSH are not implemented yet (docs/ssh.md, "Status"). Nothing was changed on the instance.',
+    message: 'This command or strategy cannot yet run on an instance reached over SSH.',
+    hint: 'Over SSH, `ncupd check`, `fetch`, `trust-host` and `now` with the archive strategy work; the updater strategy, `rollback`, `recover` and the daemon\'s runs do not yet (docs/ssh.md, "Status"). Nothing was changed on the instance.',
     retryable: false,
   },
   NCUPD_CONFIG_NOT_FOUND: {

@@ -49,14 +49,20 @@ export function hostFor(instance: InstanceConfig): ManagedHost {
 }
 
 /**
- * Refuses a transaction on an instance whose host cannot carry one yet. Transactions over SSH
- * wait for the engine audit of docs/ssh.md ("Status"): stages still read the verified archive
- * and write snapshots with the orchestrator's paths. Also refuses running an SSH instance's
- * transaction on the local host, which would act on a local path of the same name.
+ * Refuses a transaction the instance's host cannot carry: `supportedHosts` is what the update
+ * path supports (the strategy's capability); rollback by hand and recovery pass none for SSH
+ * yet (docs/ssh.md, "Status"). Also refuses running an SSH instance's transaction on the local
+ * host, which would act on a local path of the same name.
  */
-export function requireTransactionHost(instance: InstanceConfig, host: Host, command: string): void {
-  if (hostKindOf(instance) === 'local' && host.kind === 'local') return;
-  throw new NcupdError('NCUPD_HOST_UNSUPPORTED', { instance: instance.name, detail: `${command}: instance ${instance.name} is reached over SSH; transactions over SSH are not implemented yet, nothing was changed` });
+export function requireTransactionHost(instance: InstanceConfig, host: Host, command: string, supportedHosts: readonly Host['kind'][] = ['local']): void {
+  const kind = hostKindOf(instance);
+  if (kind === host.kind && supportedHosts.includes(kind)) return;
+  throw new NcupdError('NCUPD_HOST_UNSUPPORTED', {
+    instance: instance.name,
+    detail: kind !== host.kind
+      ? `${command}: instance ${instance.name} is configured on a ${kind} host but was given the ${host.kind} host; nothing was changed`
+      : `${command}: not supported for an instance reached over SSH${command === 'ncupd now' ? ` with the ${instance.strategy} strategy` : ''} yet; nothing was changed`,
+  });
 }
 
 /**

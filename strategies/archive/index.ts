@@ -7,6 +7,7 @@ import { runReloadHook } from '../reload-hook.js';
 import { extractVerifiedZip } from '../../integrity/archive/bounded-extract.js';
 import type { UpdateStrategy } from '../strategy.js';
 import { mergeInstanceLines, planCarryOver } from './carry-over.js';
+import { placeVerifiedArchive } from '../../daemon/releases/place-archive.js';
 
 async function sameFilesystem(ctx: RunContext, a: string, b: string): Promise<boolean> {
   const device = async (path: string) => (await ctx.host.run({ file: 'stat', args: ['-c', '%d', path] })).stdout.trim();
@@ -43,7 +44,9 @@ export const archiveStrategy = {
     await makePrivateDir(ctx.host, stagedParent);
     // Entries were judged safe before (integrity/archive); unzip is the fastest correct extractor (design.md,
     // "Archives"), run with a per-file size limit and a count afterwards so lying sizes cannot fill the disk.
-    await extractVerifiedZip(ctx.host, archive.path, stagedParent, { entries: archive.entries, expandedBytes: archive.expandedBytes, largestEntry: archive.largestEntry, files: archive.files }, ctx.signal);
+    // A remote instance unpacks its own copy, checked against the verified SHA-512 where it lies.
+    const placed = await placeVerifiedArchive(ctx.host, archive, txDir, ctx.signal);
+    await extractVerifiedZip(ctx.host, placed.path, stagedParent, { entries: archive.entries, expandedBytes: archive.expandedBytes, largestEntry: archive.largestEntry, files: archive.files }, ctx.signal);
     const staged = join(stagedParent, 'nextcloud');
     await mergeLines(ctx, '.htaccess', live, staged);
     await mergeLines(ctx, '.user.ini', live, staged);

@@ -36,6 +36,8 @@ export interface BedOptions {
   readonly stateDir?: string;
   /** More keys of the instance in config.yaml, for example `rollbackWaitSeconds`. */
   readonly instanceConfig?: Readonly<Record<string, string | number>>;
+  /** Reach the instance over SSH (the harness sshd on loopback, test/fixtures/harness/sshd.ts). */
+  readonly ssh?: { readonly host: string; readonly port: number; readonly user: string; readonly identityFile: string; readonly knownHostsFile: string };
 }
 
 export async function makeBed(options: BedOptions = {}): Promise<Bed> {
@@ -58,6 +60,7 @@ export async function makeBed(options: BedOptions = {}): Promise<Bed> {
     '    finalProbeSeconds: 8', '    cronWaitSeconds: 5', '    trust:', `      certificate: ${target.pki.coreCertPath}`,
     `    reloadCommand: [${join(work, 'reload.sh')}]`,
     ...Object.entries(options.instanceConfig ?? {}).map(([key, value]) => `    ${key}: ${value}`),
+    ...(options.ssh ? ['    host:', '      ssh:', ...Object.entries(options.ssh).map(([key, value]) => `        ${key}: ${value}`)] : []),
     // Each bed has its own control socket: a daemon of another test (or of the machine) never takes its runs.
     'daemon:', `  controlSocket: ${join(work, 'control.sock')}`, '  statusPort: 0', '  jitterSeconds: 0', '',
   ].join('\n'));

@@ -1,6 +1,6 @@
 // The CLI with an instance reached over SSH: `trust-host` records the key after showing it,
 // `check` reads the fixture Nextcloud through the real sshd (php and occ as the web user via
-// sudo), and `now` refuses until transactions over SSH exist. The "remote" host is this machine
+// sudo), and `now` refuses the updater strategy, which cannot work remotely. The "remote" host is this machine
 // on loopback, so the fixture instance's files are where sshd's commands look for them.
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
@@ -110,9 +110,11 @@ describe('ncupd with an instance over SSH (trust-host, check, now)', function ()
     assert.equal(fields[4], '1700000000.1225', 'core/installedat read through occ over SSH');
   });
 
-  it('refuses a transaction over SSH for now, and leaves the instance untouched', async () => {
+  it('refuses the updater strategy over SSH (its loopback file server is local), and leaves the instance untouched', async () => {
     const before = await treeHash(instance!.root);
-    const result = await runNcupd(['now', '--json', '--config', configPath]);
+    const updaterConfig = join(scratch, 'updater.yaml');
+    await writeFile(updaterConfig, (await readFile(configPath, 'utf8')).replace('    host:\n', '    strategy: updater\n    host:\n'), { mode: 0o600 });
+    const result = await runNcupd(['now', '--json', '--config', updaterConfig]);
     assert.notEqual(result.exitCode, 0);
     assert.equal(parseJson<ErrorOutput>(result.stdout).error.code, 'NCUPD_HOST_UNSUPPORTED');
     assert.equal(await treeHash(instance!.root), before);
