@@ -13,7 +13,7 @@ say() { printf 'setup: %s\n' "$*"; }
 packages=(socat php-cli php-sqlite3 php-mysql php-pgsql php-zip php-curl php-xml php-mbstring
   mariadb-server mariadb-client postgresql postgresql-client openssh-server openssh-client
   zip unzip bzip2 tar gnupg openssl sqlite3 git util-linux procps iproute2 ca-certificates
-  chromium btrfs-progs)
+  chromium btrfs-progs sudo)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

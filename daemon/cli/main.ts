@@ -62,6 +62,15 @@ withInstanceOptions(program.command('clear-updater-step').description('explain a
   .option('--state-dir <dir>', 'with --path: state directory (default /var/lib/ncupd)')
   .action(async (options: GlobalOptions) => run(async (o) => (await import('./commands/clear-updater-step.js')).runClearUpdaterStep(o), options));
 
+program.command('trust-host').description('show the SSH host key of an instance (or --host) and, once confirmed, record it in the known_hosts file')
+  .argument('[instance]', 'a configured instance with a host.ssh section')
+  .option('-c, --config <file>', 'configuration file (default /etc/ncupd/config.yaml)')
+  .option('--host <name>', 'instead of an instance: this host')
+  .option('--port <n>', 'with --host: SSH port (default 22)')
+  .option('--known-hosts <file>', 'known_hosts file to add to (default: the instance\'s knownHostsFile, else /etc/ncupd/known_hosts)')
+  .option('--yes', 'record the key without asking (after checking the fingerprint out of band)')
+  .action(async (name: string | undefined, options: GlobalOptions) => run(async (o) => (await import('./commands/trust-host.js')).runTrustHost(name, o), options));
+
 program.command('daemon').description('run as a service: recover, check on a schedule, update inside maintenance windows (what the systemd unit runs)')
   .option('-c, --config <file>', 'configuration file (default /etc/ncupd/config.yaml)')
   .action(async (options: { config?: string }) => run(async () => (await import('./commands/daemon.js')).runDaemon(options), {}));

@@ -110,9 +110,28 @@ export const gitSchema = z.strictObject({
     .describe('Local changes re-applied, in order, onto each new tag while staging; a conflict stops the update before the window.'),
 });
 
+export const sshSchema = z.strictObject({
+  host: z.string().min(1).describe('Host name or address of the machine the instance runs on.'),
+  port: z.number().int().min(1).max(65535).default(22).describe('SSH port.'),
+  user: z.string().min(1).default('root').describe('Login user. Another user than root needs the sudoers entry of docs/ssh.md: `occ` runs through `sudo -u <webUser>`, ncupd\'s own steps through `sudo`.'),
+  identityFile: absolutePath.optional().describe('Private key file on this machine (root-only, mode 0600).'),
+  passphraseFile: absolutePath.optional().describe('Root-only file with the key\'s passphrase on its first line.'),
+  agent: z.boolean().default(false).describe('Authenticate with the SSH agent named by `SSH_AUTH_SOCK` in ncupd\'s environment.'),
+  knownHostsFile: absolutePath.default('/etc/ncupd/known_hosts').describe('known_hosts file the host key must be listed in (plain or hashed, `[host]:port` for other ports); `ncupd trust-host` adds to it.'),
+  fingerprint: z.string().regex(/^SHA256:[A-Za-z0-9+/]{43}$/, { message: 'expected SHA256: and 43 base64 characters, as ssh-keygen -l prints it' }).optional()
+    .describe('Pinned host key fingerprint (`SHA256:...`); when set, it is checked instead of `knownHostsFile`.'),
+  keepaliveSeconds: z.number().int().min(1).default(15).describe('Interval of SSH keepalives; three unanswered ones end the connection (the next command reconnects).'),
+  connectTimeoutSeconds: z.number().int().min(1).default(20).describe('Time limit for connecting and the SSH handshake.'),
+}).refine((ssh) => ssh.identityFile !== undefined || ssh.agent, { message: 'expected identityFile, or agent: true' });
+
+export const hostSchema = z.strictObject({
+  ssh: sshSchema.describe('Reach the instance over SSH (docs/ssh.md): strict host keys, key authentication, sudo for other users.'),
+});
+
 export const instanceSchema = z.strictObject({
   name: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, { message: 'expected a short name of a-z, 0-9, ".", "_" and "-"' })
     .describe('Name used in commands (`--instance`), logs and status.'),
+  host: hostSchema.optional().describe('Where the instance runs; absent: on this machine.'),
   path: absolutePath.describe('Install root of the Nextcloud instance (the folder with `occ`).'),
   webUser: z.string().min(1).default('www-data').describe('User that owns config.php and runs PHP; `occ` runs as this user.'),
   php: z.string().min(1).default('php').describe('PHP binary of the web server\'s version (for example `/usr/bin/php8.2`).'),
@@ -190,6 +209,7 @@ export const configSchema = z.strictObject({
 
 export type NcupdConfig = z.output<typeof configSchema>;
 export type InstanceConfig = z.output<typeof instanceSchema>;
+export type SshConfig = z.output<typeof sshSchema>;
 export type PolicyConfig = z.output<typeof policySchema>;
 export type TrustConfig = z.output<typeof trustSchema>;
 export type DaemonConfig = z.output<typeof daemonSchema>;

@@ -66,7 +66,13 @@ export interface RunState {
 /** Everything one run needs, passed explicitly (no module-level state, style.md). */
 export interface RunContext {
   readonly txid: string;
+  /** Where the instance lives: every command and file of the instance goes here. */
   readonly host: Host;
+  /**
+   * This machine, when the instance is remote: the release is downloaded and verified here, once
+   * (issue 6, "Verified bytes only"). Absent for a local instance, whose host is this machine.
+   */
+  readonly orchestrator?: Host;
   readonly config: NcupdConfig;
   readonly instance: InstanceConfig;
   readonly strategy: UpdateStrategy;

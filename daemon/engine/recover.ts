@@ -18,6 +18,7 @@ import { discardPreparation, rollback } from './runner.js';
 import { checkPhase } from './stages/commit.js';
 import { UndoStack } from './undo-stack.js';
 import { stopLeftoverProcesses } from './leftover-processes.js';
+import { requireTransactionHost } from '../hosts/registry.js';
 
 export interface RecoverOptions {
   readonly host: Host;
@@ -141,6 +142,7 @@ export async function recoverInstance(options: RecoverOptions): Promise<RunSumma
   const emit = options.emit ?? (() => undefined);
   const open = await listUnfinishedTransactions(config.stateDir, instance.name);
   if (open.length === 0) return [];
+  requireTransactionHost(instance, options.host, 'ncupd recover');
   const lock = await acquireLock(config.stateDir, instance.name, { txid: open[0]!.txid, command: 'ncupd recover' });
   if (lock.tookOverFrom) emit({ type: 'note', message: `took over the stale lock of pid ${lock.tookOverFrom.pid} (transaction ${lock.tookOverFrom.txid}): ${lock.staleReason ?? 'its process is gone'}` });
   try {

@@ -18,6 +18,7 @@ import { dirname, join } from 'node:path';
 import { existsSync } from 'node:fs';
 import { createLocalHost } from '../hosts/local/index.js';
 import { readDataRecord } from '../snapshots/data/record.js';
+import { requireTransactionHost } from '../hosts/registry.js';
 
 /** The newest update of the instance whose way back still exists, as `ncupd rollback` offers it. */
 export async function findRestoreSource(config: NcupdConfig, instance: InstanceConfig, options: { withData?: boolean } = {}): Promise<RestoreSource & { readonly updatedAt: string; readonly to: string | undefined }> {
@@ -41,6 +42,7 @@ export async function findRestoreSource(config: NcupdConfig, instance: InstanceC
 /** `ncupd rollback --yes`: the restore as a transaction (fresh snapshot first; undone completely if anything fails). */
 export async function runRestore(options: { host: Host; config: NcupdConfig; instance: InstanceConfig; source: RestoreSource; emit?: (event: ProgressEvent) => void; signal?: AbortSignal }): Promise<RunSummary> {
   const { config, instance, host, source } = options;
+  requireTransactionHost(instance, host, 'ncupd rollback');
   const txid = newTxid();
   const startedAt = new Date().toISOString();
   const emit = options.emit ?? (() => undefined);

@@ -12,9 +12,12 @@ import { runStages } from './runner.js';
 import { STAGES } from './stage-table.js';
 import { UndoStack } from './undo-stack.js';
 import { NcupdError } from '../errors/ncupd-error.js';
+import { requireTransactionHost } from '../hosts/registry.js';
 
 export interface UpdateOptions {
   readonly host: Host;
+  /** This machine, when `host` is a remote one (RunContext.orchestrator). */
+  readonly orchestrator?: Host;
   readonly config: NcupdConfig;
   readonly instance: InstanceConfig;
   readonly dryRun?: boolean;
@@ -35,6 +38,7 @@ export async function runUpdate(options: UpdateOptions): Promise<RunSummary> {
   const { config, instance, host } = options;
   const strategy = strategies[instance.strategy];
   if (!strategy) throw new NcupdError('NCUPD_CONFIG_INVALID', { detail: `unknown strategy ${instance.strategy}` });
+  requireTransactionHost(instance, host, 'ncupd now', strategy.supportedHosts);
   const txid = newTxid();
   const startedAt = new Date().toISOString();
   const emit = options.emit ?? (() => undefined);
@@ -53,7 +57,7 @@ export async function runUpdate(options: UpdateOptions): Promise<RunSummary> {
     }
     journal = await openJournal(config.stateDir, instance.name, txid);
     const ctx: RunContext = {
-      txid, host, config, instance, strategy, journal, undo: new UndoStack(journal), signal: options.signal ?? new AbortController().signal,
+      txid, host, orchestrator: options.orchestrator, config, instance, strategy, journal, undo: new UndoStack(journal), signal: options.signal ?? new AbortController().signal,
       dryRun: options.dryRun ?? false, secrets: [], emit, state: {}, sysroot: options.sysroot,
     };
     const outcome = await runStages(ctx, STAGES);

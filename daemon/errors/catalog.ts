@@ -29,6 +29,46 @@ export const errorCatalog = {
     hint: 'Nothing to fix: run again when ncupd is running.',
     retryable: true,
   },
+  NCUPD_SSH_HOST_KEY_UNKNOWN: {
+    message: 'The SSH host\'s key is not in the known_hosts file; nothing was run on it.',
+    hint: 'Check the key out of band (on the host: `ssh-keygen -l -f /etc/ssh/ssh_host_ed25519_key.pub`), then record it with `ncupd trust-host <instance>` (docs/ssh.md, "Host keys").',
+    retryable: false,
+  },
+  NCUPD_SSH_HOST_KEY_CHANGED: {
+    message: 'The SSH host presented a different key than the one recorded or pinned; nothing was run on it.',
+    hint: 'Treat this as a possible interception until you know why: compare the fingerprint in the message with the host\'s own (`ssh-keygen -l -f /etc/ssh/ssh_host_*_key.pub` on its console). If the host was reinstalled, remove the old line from the known_hosts file (or change `fingerprint`) and run `ncupd trust-host`.',
+    retryable: false,
+  },
+  NCUPD_SSH_CONNECT_FAILED: {
+    message: 'The SSH connection could not be opened (refused, unreachable or no handshake in time).',
+    hint: 'Check `host.ssh.host` and `port`, that sshd runs there and that a firewall lets ncupd through; the instance was not touched.',
+    retryable: true,
+  },
+  NCUPD_SSH_AUTH_FAILED: {
+    message: 'The SSH server did not accept ncupd\'s key.',
+    hint: 'Put the public key of `identityFile` (or the agent\'s key) in the login user\'s authorized_keys on the host and check `host.ssh.user` (docs/ssh.md, "Setup").',
+    retryable: false,
+  },
+  NCUPD_SSH_KEY_UNUSABLE: {
+    message: 'The SSH private key or its passphrase file cannot be used: missing, not root-only, not a key, or the passphrase is wrong.',
+    hint: 'The key and passphrase files must be regular files owned by root with mode 0600; the passphrase file holds the passphrase on its first line. Test with `ssh-keygen -y -f KEY`.',
+    retryable: false,
+  },
+  NCUPD_SSH_CONNECTION_LOST: {
+    message: 'The SSH connection ended while a command was running on the host; its outcome there is unknown.',
+    hint: 'Nothing to decide by hand: `ncupd recover` (or the daemon at start) reconnects and finishes or undoes the transaction from its journal.',
+    retryable: true,
+  },
+  NCUPD_SSH_TRANSFER_CORRUPT: {
+    message: 'The release archive copied to the instance\'s host does not have the SHA-512 that was verified here; it was removed there and not used.',
+    hint: 'Retry: the copy was damaged on the way or on the host\'s disk. If it repeats, check the host\'s disk and memory (dmesg) and free space in the work area.',
+    retryable: true,
+  },
+  NCUPD_HOST_UNSUPPORTED: {
+    message: 'This command or strategy cannot yet run on an instance reached over SSH.',
+    hint: 'Over SSH, `ncupd check`, `fetch`, `trust-host` and `now` with the archive strategy work; the updater strategy, `rollback`, `recover` and the daemon\'s runs do not yet (docs/ssh.md, "Status"). Nothing was changed on the instance.',
+    retryable: false,
+  },
   NCUPD_CONFIG_NOT_FOUND: {
     message: 'The configuration file does not exist.',
     hint: 'Create it (`ncupd install-service` writes a skeleton), pass another with --config, or describe one instance with --path.',

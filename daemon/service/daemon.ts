@@ -15,6 +15,7 @@ import { ROLLBACK_STOP_EXTENSION_S } from '../engine/systemd-notify.js';
 import { holdTimeout } from './sd-notify.js';
 import { NcupdError } from '../errors/ncupd-error.js';
 import type { Host } from '../hosts/host.js';
+import { withInstanceHost } from '../hosts/registry.js';
 import { checkRelease, type CheckResult } from '../releases/check-release.js';
 import { windowState } from './cron-window.js';
 import { readDaemonState, withInstance, writeDaemonState, type DaemonMemory } from './daemon-state.js';
@@ -163,7 +164,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   async function check(instance: InstanceConfig): Promise<void> {
     const r = rt(instance.name);
     try {
-      const result = await checkRelease(host, instance, {});
+      const result = await withInstanceHost(instance, host, (instanceHost) => checkRelease(instanceHost, instance, {}));
       r.check = result;
       r.lastCheckAt = now().toISOString();
       r.lastCheckError = undefined;

@@ -7,6 +7,7 @@ import { runReloadHook } from '../reload-hook.js';
 import { extractVerifiedZip } from '../../integrity/archive/bounded-extract.js';
 import type { UpdateStrategy } from '../strategy.js';
 import { mergeInstanceLines, planCarryOver } from './carry-over.js';
+import { placeVerifiedArchive } from '../../daemon/releases/place-archive.js';
 
 async function sameFilesystem(ctx: RunContext, a: string, b: string): Promise<boolean> {
   const device = async (path: string) => (await ctx.host.run({ file: 'stat', args: ['-c', '%d', path] })).stdout.trim();
@@ -45,12 +46,14 @@ export const archiveStrategy = {
     await makePrivateDir(ctx.host, stagedParent);
     // Entries were judged safe before (integrity/archive); unzip is the fastest correct extractor (design.md,
     // "Archives"), run with a per-file size limit and a count afterwards so lying sizes cannot fill the disk.
+    // A remote instance unpacks its own copy, checked against the verified SHA-512 where it lies.
+    const placed = await placeVerifiedArchive(ctx.host, archive, txDir, ctx.signal);
     const staged = join(stagedParent, 'nextcloud');
     const owner = await ownershipOf(ctx.host, live);
     // The tree is root's and root-only until it is whole. While the count runs, ownership moves to
     // the instance's owner and the file data starts going to disk (the flush after the merges then
     // has only metadata left); either failing leaves only ncupd's own staging to remove.
-    await extractVerifiedZip(ctx.host, archive.path, stagedParent, { entries: archive.entries, expandedBytes: archive.expandedBytes, largestEntry: archive.largestEntry, files: archive.files }, ctx.signal,
+    await extractVerifiedZip(ctx.host, placed.path, stagedParent, { entries: archive.entries, expandedBytes: archive.expandedBytes, largestEntry: archive.largestEntry, files: archive.files }, ctx.signal,
       async () => void await Promise.all([
         ctx.host.run({ file: 'chown', args: ['-R', `${owner.uid}:${owner.gid}`, staged], timeoutMs: 600_000, signal: ctx.signal }),
         syncFilesystem(ctx.host, stagedParent),

@@ -1,5 +1,6 @@
 import { createLocalHost } from '../../hosts/local/index.js';
 import { checkRelease } from '../../releases/check-release.js';
+import { withInstanceHost } from '../../hosts/registry.js';
 import { resolveConfig, selectInstances, type GlobalOptions } from '../context.js';
 import { checkJson, checkLines } from '../output.js';
 
@@ -9,7 +10,8 @@ export async function runCheck(options: GlobalOptions): Promise<number> {
   const host = createLocalHost();
   const results = [];
   for (const instance of selectInstances(config, options.instance)) {
-    const result = await checkRelease(host, instance);
+    // Discovery reads the instance where it lives: over SSH for a remote one.
+    const result = await withInstanceHost(instance, host, (instanceHost) => checkRelease(instanceHost, instance));
     results.push(result);
     if (!options.json) process.stdout.write(checkLines(result).join('\n') + '\n');
   }

@@ -1,6 +1,7 @@
 import { createLocalHost } from '../../hosts/local/index.js';
 import { NcupdError } from '../../errors/ncupd-error.js';
 import { checkRelease } from '../../releases/check-release.js';
+import { withInstanceHost } from '../../hosts/registry.js';
 import { fetchVerifiedRelease } from '../../releases/fetch-release.js';
 import { resolveConfig, selectInstances, type GlobalOptions } from '../context.js';
 import { checkJson, checkLines, fetchLines, progressPrinter } from '../output.js';
@@ -11,7 +12,8 @@ export async function runFetch(options: GlobalOptions): Promise<number> {
   const host = createLocalHost();
   const out = [];
   for (const instance of selectInstances(config, options.instance)) {
-    const result = await checkRelease(host, instance);
+    // The instance is read where it lives; the archive is downloaded and verified here, once.
+    const result = await withInstanceHost(instance, host, (instanceHost) => checkRelease(instanceHost, instance));
     if (!options.json) process.stdout.write(checkLines(result).join('\n') + '\n');
     if (result.verdict.decision !== 'apply' || !result.verdict.target) {
       throw new NcupdError('NCUPD_NO_RELEASE', { instance: instance.name, stage: 'decide', detail: `nothing to fetch: ${result.verdict.decision}: ${result.verdict.reason}` });

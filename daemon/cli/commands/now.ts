@@ -1,5 +1,6 @@
 import { createLocalHost } from '../../hosts/local/index.js';
 import { runUpdate } from '../../engine/run-update.js';
+import { withInstanceHost } from '../../hosts/registry.js';
 import type { RunSummary } from '../../engine/journal-types.js';
 import { resolveConfig, selectInstances, type GlobalOptions } from '../context.js';
 import { explain, progressLine, summaryLine } from '../progress.js';
@@ -78,8 +79,9 @@ export async function runNow(options: NowOptions): Promise<number> {
   for (const instance of selectInstances(config, options.instance)) {
     if (cancel.signal.aborted) break;
     if (!options.json) process.stdout.write(`${instance.name}: updating ${instance.path} (strategy ${instance.strategy}${options.dryRun ? ', dry run' : ''})\n`);
-    const summary = await runUpdate({
-      host, config, instance, dryRun: options.dryRun, signal: cancel.signal,
+    // A remote instance gets its SSH host; the release is still downloaded and verified here.
+    const summary = await withInstanceHost(instance, host, (instanceHost) => runUpdate({
+      host: instanceHost, orchestrator: instanceHost === host ? undefined : host, config, instance, dryRun: options.dryRun, signal: cancel.signal,
       emit: (event) => {
         if (event.type === 'download') bar?.(event);
         const line = progressLine(event);
@@ -87,7 +89,7 @@ export async function runNow(options: NowOptions): Promise<number> {
         if (line && options.json && (event.type === 'waiting' || event.type === 'alert')) process.stderr.write(`${line}\n`);
         else if (line && !options.json) process.stdout.write(`${line}\n`);
       },
-    });
+    }));
     summaries.push(summary);
     exit = Math.max(exit, EXIT[summary.result]);
     if (!options.json) process.stdout.write([summaryLine(summary), ...explain(summary)].join('\n') + '\n');

@@ -10,7 +10,7 @@ export const downloadStage: Stage = {
     const target = ctx.state.check?.verdict.target;
     if (!target) throw new Error('download: no target release');
     const archive = await fetchVerifiedRelease(target, {
-      host: ctx.host, instance: ctx.instance, cacheDir: ctx.config.cacheDir, php: ctx.state.discovered?.php.version, signal: ctx.signal,
+      host: ctx.orchestrator ?? ctx.host, instance: ctx.instance, cacheDir: ctx.config.cacheDir, php: ctx.state.discovered?.php.version, signal: ctx.signal,
       onProgress: (p) => ctx.emit({ type: 'download', received: p.received, total: p.total, url: p.url }),
     });
     ctx.state.archive = archive;

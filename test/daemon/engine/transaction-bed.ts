@@ -46,6 +46,8 @@ export interface BedOptions {
   readonly releases?: { readonly installed: BuiltRelease; readonly target: BuiltRelease };
   /** How long one `ncupd now` may take (default 10 minutes). */
   readonly nowTimeoutMs?: number;
+  /** Reach the instance over SSH (the harness sshd on loopback, test/fixtures/harness/sshd.ts). */
+  readonly ssh?: { readonly host: string; readonly port: number; readonly user: string; readonly identityFile: string; readonly knownHostsFile: string };
 }
 
 export async function makeBed(options: BedOptions = {}): Promise<Bed> {
@@ -71,6 +73,7 @@ export async function makeBed(options: BedOptions = {}): Promise<Bed> {
     `    reloadCommand: [${join(work, 'reload.sh')}]`,
     ...Object.entries(options.instanceConfig ?? {}).map(([key, value]) => `    ${key}: ${value}`),
     ...(options.instanceYaml ?? []).map((line) => `    ${line}`),
+    ...(options.ssh ? ['    host:', '      ssh:', ...Object.entries(options.ssh).map(([key, value]) => `        ${key}: ${value}`)] : []),
     // Each bed has its own control socket: a daemon of another test (or of the machine) never takes its runs.
     'daemon:', `  controlSocket: ${join(work, 'control.sock')}`, '  statusPort: 0', '  jitterSeconds: 0', '',
   ].join('\n'));
