@@ -60,7 +60,10 @@ export async function measureUpdate(bed: Bed): Promise<UpdateRun> {
  */
 export async function measureForcedRollback(bed: Bed): Promise<RollbackRun> {
   const { run, summary } = await nowJson(bed, { NCUPD_FAULT: 'stage:upgrade:after=throw' });
-  if (summary.result !== 'rolled-back') throw new Error(`expected a rollback, got ${summary.result}: ${summary.message ?? ''}\n${run.result.stderr}`);
+  // Rolled back from where the fault was armed, else the split below would measure another rollback.
+  if (summary.result !== 'rolled-back' || summary.failedStage !== 'upgrade') {
+    throw new Error(`expected a rollback forced after occ upgrade, got ${summary.result} at ${summary.failedStage ?? '-'}: ${summary.message ?? ''}\n${run.result.stderr}`);
+  }
   const steps = summary.rollbackSteps ?? [];
   const sum = (pick: (s: UndoTiming) => boolean) => steps.filter(pick).reduce((n, s) => n + s.ms / 1000, 0);
   return {

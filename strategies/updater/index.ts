@@ -29,6 +29,9 @@ async function snapshotCode(ctx: RunContext, old: string): Promise<string[]> {
     const copyMode = REWRITTEN_IN_PLACE.includes(entry) ? '-a' : '-al';
     await ctx.host.run({ file: 'cp', args: [copyMode, '--', `${ctx.instance.path}/${entry}`, `${old}/${entry}`], timeoutMs: 600_000 });
   }
+  // The folder itself is made by root: it takes the live root's owner and mode, so a snapshot put
+  // back whole (`ncupd rollback`) leaves the install root as it was (found by npm run bench).
+  await ctx.host.run({ file: 'chown', args: ['--reference', ctx.instance.path, old] });
   await ctx.host.run({ file: 'chmod', args: ['--reference', ctx.instance.path, old] });
   return entries;
 }

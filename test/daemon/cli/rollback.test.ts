@@ -1,7 +1,7 @@
 // `ncupd rollback` end to end (issue 7): real php, real databases, real renames. Fake: the internet.
 import { instanceState } from '../../helpers/instance-state.js';
 import assert from 'node:assert/strict';
-import { readdirSync, writeFileSync } from 'node:fs';
+import { readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunSummary } from '../../../daemon/engine/journal-types.js';
 import { listUnfinishedTransactions } from '../../../daemon/engine/journal.js';
@@ -28,6 +28,8 @@ describe('ncupd rollback: put back the last snapshot', function () {
       const bed = await makeBed({ db, strategy });
       try {
         const before = await stateOf(bed);
+        const rootOwner = () => statSync(bed.instance.root);
+        const ownerBefore = rootOwner();
         const update = await bed.now(['--json']);
         assert.equal(parseJson<RunSummary>(update.stdout).result, 'updated', update.stdout);
         // A change made after the update: the restore loses it, and says so first.
@@ -51,6 +53,10 @@ describe('ncupd rollback: put back the last snapshot', function () {
         assert.deepEqual(after.rows, before.rows, 'every row as before the update (the later change is gone, as announced)');
         assert.equal(after.files, before.files, 'user files untouched');
         assert.deepEqual(after.entries, before.entries, 'nothing of ncupd left in the root');
+        // The install root itself keeps its owner: the updater's code snapshot was made by root, and
+        // once put back whole it left the root root's, so the next updater run failed (found by npm run bench).
+        const ownerAfter = rootOwner();
+        assert.deepEqual([ownerAfter.uid, ownerAfter.gid, ownerAfter.mode], [ownerBefore.uid, ownerBefore.gid, ownerBefore.mode], 'owner and mode of the install root as before');
         assert.deepEqual(await listUnfinishedTransactions(bed.stateDir, 'cloud'), []);
         const again = await rollback(bed);
         assert.equal(again.exitCode, 1, 'a restore is not restored again');
