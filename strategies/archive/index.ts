@@ -2,11 +2,11 @@ import { dirname, join } from 'node:path';
 import type { RunContext } from '../../daemon/engine/context.js';
 import { NcupdError } from '../../daemon/errors/ncupd-error.js';
 import { exists, makePrivateDir, ownershipOf, rename, syncFilesystem } from '../../daemon/engine/host-fs.js';
-import { faultPoint } from '../../daemon/engine/faults.js';
 import { runReloadHook } from '../reload-hook.js';
 import { extractVerifiedZip } from '../../integrity/archive/bounded-extract.js';
 import type { UpdateStrategy } from '../strategy.js';
 import { mergeInstanceLines, planCarryOver } from './carry-over.js';
+import { carryInto, swapTrees } from '../rename-swap.js';
 import { placeVerifiedArchive } from '../../daemon/releases/place-archive.js';
 
 async function sameFilesystem(ctx: RunContext, a: string, b: string): Promise<boolean> {
@@ -81,27 +81,8 @@ export const archiveStrategy = {
       await ctx.undo.push({ kind: 'remove-release-config', name: 'remove the release\'s sample config folder', data: { path: releaseConfig } });
       await rename(ctx.host, `${staged}/config`, releaseConfig);
     }
-    for (const move of plan.moves) {
-      const from = `${live}/${move.relative}`;
-      const to = `${staged}/${move.relative}`;
-      if (move.copy) {
-        // Copied, not moved: occ upgrade may update app-store apps in place, and the old tree must keep the originals.
-        // A tree put back by `ncupd rollback` still holds its own copy, the one that matches its database.
-        if (!(await exists(ctx.host, to))) await ctx.host.run({ file: 'cp', args: ['-a', '--', from, to], timeoutMs: 600_000 });
-        continue;
-      }
-      await ctx.undo.push({ kind: 'move-back', name: `move ${move.relative} back`, data: { from: to, to: from, relative: move.relative } });
-      await ctx.journal.append({ type: 'intent', step: 'carry', data: { from, to, why: move.why } });
-      await rename(ctx.host, from, to);
-      await ctx.journal.append({ type: 'done', step: 'carry', data: { from, to } });
-      await faultPoint('carry:moved', ctx.signal);
-    }
-    await ctx.undo.push({ kind: 'swap-back', name: 'swap the old code back', data: { live, staged, old } });
-    await ctx.journal.append({ type: 'intent', step: 'swap', data: { live, staged, old } });
-    await rename(ctx.host, live, old);
-    await faultPoint('swap:between', ctx.signal);
-    await rename(ctx.host, staged, live);
-    await faultPoint('swap:done', ctx.signal);
+    await carryInto(ctx, live, staged, plan.moves);
+    await swapTrees(ctx, live, staged, old);
     await runReloadHook(ctx);
   },
 

@@ -1,8 +1,8 @@
 import { dirname, join } from 'node:path';
 import type { RunContext } from '../../daemon/engine/context.js';
 import { NcupdError } from '../../daemon/errors/ncupd-error.js';
-import { exists, freeBytes, listDir, makePrivateDir, ownershipOf, rename, syncFilesystem } from '../../daemon/engine/host-fs.js';
-import { faultPoint } from '../../daemon/engine/faults.js';
+import { freeBytes, listDir, makePrivateDir, ownershipOf, syncFilesystem } from '../../daemon/engine/host-fs.js';
+import { carryInto, swapTrees } from '../rename-swap.js';
 import { runReloadHook } from '../reload-hook.js';
 import { planCarryOver, type CarryMove } from '../archive/carry-over.js';
 import type { UpdateStrategy } from '../strategy.js';
@@ -149,27 +149,10 @@ export const gitStrategy = {
     const configMoves: CarryMove[] = (await listDir(ctx.host, `${live}/config`)).filter((e) => !stagedConfig.has(e))
       .map((e) => ({ relative: `config/${e}`, why: 'configuration' }));
     const moves = [...configMoves, ...plan.moves.filter((m) => m.relative !== 'config')];
-    for (const move of moves) {
-      const from = `${live}/${move.relative}`;
-      const to = `${staged}/${move.relative}`;
-      if (move.copy) {
-        if (!(await exists(ctx.host, to))) await ctx.host.run({ file: 'cp', args: ['-a', '--', from, to], timeoutMs: 600_000 });
-        continue;
-      }
-      await ctx.undo.push({ kind: 'move-back', name: `move ${move.relative} back`, data: { from: to, to: from, relative: move.relative } });
-      await ctx.journal.append({ type: 'intent', step: 'carry', data: { from, to, why: move.why } });
-      await rename(ctx.host, from, to);
-      await ctx.journal.append({ type: 'done', step: 'carry', data: { from, to } });
-      await faultPoint('carry:moved', ctx.signal);
-    }
+    await carryInto(ctx, live, staged, moves);
     // Pushed before the swap back, so it runs after it: the repository's records follow the trees home.
     await ctx.undo.push({ kind: 'git-repair-worktrees', name: 'point ncupd\'s repository at the trees where they are again', data: { gitDir: layout.gitDir, live, staged } });
-    await ctx.undo.push({ kind: 'swap-back', name: 'swap the old code back', data: { live, staged, old } });
-    await ctx.journal.append({ type: 'intent', step: 'swap', data: { live, staged, old } });
-    await rename(ctx.host, live, old);
-    await faultPoint('swap:between', ctx.signal);
-    await rename(ctx.host, staged, live);
-    await faultPoint('swap:done', ctx.signal);
+    await swapTrees(ctx, live, staged, old);
     await repairWorktrees(layout, [live, old]);
     await runReloadHook(ctx);
   },
