@@ -15,6 +15,7 @@ import { measureForcedRollback, measureUpdate, type RollbackRun, type UpdateRun 
 import { measureIdleDaemonRss } from './idle-rss.js';
 import { measureDataSnapshots } from './data-snapshots.js';
 import { printReport } from './report.js';
+import { writeFiguresPage } from './write-figures.js';
 import { buildTargets, type BenchResults, type DatabaseFigures } from './results.js';
 
 const quick = process.argv.includes('--quick');
@@ -139,6 +140,7 @@ async function main(): Promise<void> {
   writeFileSync(`${out}.tmp`, JSON.stringify(results, null, 2) + '\n');
   renameSync(`${out}.tmp`, out);
   printReport(results);
+  writeFiguresPage(results);
   log(`wrote ${out} (${((Date.now() - startedAt.getTime()) / 60_000).toFixed(1)} min in all)`);
 }
 
