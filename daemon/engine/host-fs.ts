@@ -6,6 +6,12 @@ export async function exists(host: Host, path: string): Promise<boolean> {
   return host.exists(path);
 }
 
+/** Whether two paths lie on one filesystem (a rename between them cannot fail with EXDEV). */
+export async function sameFilesystem(host: Host, a: string, b: string): Promise<boolean> {
+  const device = async (path: string) => (await host.run({ file: 'stat', args: ['-c', '%d', path] })).stdout.trim();
+  return (await device(a)) === (await device(b));
+}
+
 export async function isDirectory(host: Host, path: string): Promise<boolean> {
   return (await host.run({ file: 'test', args: ['-d', path], reject: false })).exitCode === 0;
 }

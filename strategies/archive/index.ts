@@ -1,18 +1,13 @@
 import { dirname, join } from 'node:path';
 import type { RunContext } from '../../daemon/engine/context.js';
 import { NcupdError } from '../../daemon/errors/ncupd-error.js';
-import { exists, makePrivateDir, ownershipOf, rename, syncFilesystem } from '../../daemon/engine/host-fs.js';
+import { exists, makePrivateDir, ownershipOf, rename, sameFilesystem, syncFilesystem } from '../../daemon/engine/host-fs.js';
 import { runReloadHook } from '../reload-hook.js';
 import { extractVerifiedZip } from '../../integrity/archive/bounded-extract.js';
 import type { UpdateStrategy } from '../strategy.js';
 import { mergeInstanceLines, planCarryOver } from './carry-over.js';
 import { carryInto, swapTrees } from '../rename-swap.js';
 import { placeVerifiedArchive } from '../../daemon/releases/place-archive.js';
-
-async function sameFilesystem(ctx: RunContext, a: string, b: string): Promise<boolean> {
-  const device = async (path: string) => (await ctx.host.run({ file: 'stat', args: ['-c', '%d', path] })).stdout.trim();
-  return (await device(a)) === (await device(b));
-}
 
 async function mergeLines(ctx: RunContext, kind: '.htaccess' | '.user.ini', live: string, staged: string): Promise<void> {
   const read = async (path: string) => ((await exists(ctx.host, path)) ? (await ctx.host.readFile(path)).toString('utf8') : '');
@@ -33,7 +28,7 @@ export const archiveStrategy = {
     const archive = ctx.state.archive;
     if (!archive) throw new Error('archive strategy: no verified archive in the run state');
     const workDir = join(dirname(live), `.ncupd-${ctx.instance.name}`);
-    if (!(await sameFilesystem(ctx, live, dirname(live)))) {
+    if (!(await sameFilesystem(ctx.host, live, dirname(live)))) {
       throw new NcupdError('NCUPD_PREFLIGHT_FAILED', { stage: 'stage', instance: ctx.instance.name,
         detail: `${live} is a mount point: the archive strategy swaps by rename and needs ${dirname(live)} on the same filesystem`,
         hint: 'Use `strategy: updater` for this instance, or mount the parent folder instead of the install root.' });

@@ -1,7 +1,7 @@
 import { dirname, join } from 'node:path';
 import type { RunContext } from '../../daemon/engine/context.js';
 import { NcupdError } from '../../daemon/errors/ncupd-error.js';
-import { freeBytes, listDir, makePrivateDir, ownershipOf, syncFilesystem } from '../../daemon/engine/host-fs.js';
+import { freeBytes, listDir, makePrivateDir, ownershipOf, sameFilesystem, syncFilesystem } from '../../daemon/engine/host-fs.js';
 import { carryInto, swapTrees } from '../rename-swap.js';
 import { runReloadHook } from '../reload-hook.js';
 import { planCarryOver, type CarryMove } from '../archive/carry-over.js';
@@ -26,11 +26,6 @@ export function tagFor(pattern: string, versionString: string): string {
 function discoveredDataInside(ctx: RunContext): string | undefined {
   const data = ctx.state.discovered?.dataDirectory.replace(/\/+$/, '');
   return data && data.startsWith(`${ctx.instance.path}/`) ? data : undefined;
-}
-
-async function sameFilesystem(ctx: RunContext, a: string, b: string): Promise<boolean> {
-  const device = async (path: string) => (await ctx.host.run({ file: 'stat', args: ['-c', '%d', path] })).stdout.trim();
-  return (await device(a)) === (await device(b));
 }
 
 /** Fetches the tag (and commits the patches need) into ncupd's repository; a moved tag is taken as fetched, then judged. */
@@ -72,7 +67,7 @@ export const gitStrategy = {
     const versionString = ctx.state.check?.verdict.target?.versionString;
     if (!versionString) throw new Error('git strategy: no target release');
     const layout = layoutOf(ctx);
-    if (!(await sameFilesystem(ctx, live, dirname(live)))) {
+    if (!(await sameFilesystem(ctx.host, live, dirname(live)))) {
       failStage(ctx, 'NCUPD_PREFLIGHT_FAILED', `${live} is a mount point: the git strategy swaps by rename and needs ${dirname(live)} on the same filesystem`);
     }
     const txDir = join(layout.workDir, ctx.txid);

@@ -6,7 +6,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunSummary } from '../../../daemon/engine/journal-types.js';
 import { createLocalHost } from '../../../daemon/hosts/local/index.js';
-import { loopFsUnavailable, makeSubvolume, mountLoopFs, type LoopFs } from '../../fixtures/harness/loop-fs.js';
+import { makeSubvolume, mountBtrfsOrSkip, type LoopFs } from '../../fixtures/harness/loop-fs.js';
 import { instanceState } from '../../helpers/instance-state.js';
 import { parseJson, runNcupd } from '../../helpers/run-ncupd.js';
 import { treeHash } from '../../helpers/tree-hash.js';
@@ -21,12 +21,7 @@ describe('ncupd now with a btrfs data snapshot (loop-mounted btrfs)', function (
   let bed: Bed | undefined;
 
   before(async function () {
-    const why = await loopFsUnavailable('btrfs');
-    if (why) {
-      console.log(`      skipped: ${why}`);
-      this.skip();
-    }
-    fs = await mountLoopFs('btrfs', 1024);
+    fs = await mountBtrfsOrSkip(this, 1024);
   });
   afterEach(async () => {
     await bed?.close();

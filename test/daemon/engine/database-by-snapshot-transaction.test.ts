@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RunSummary } from '../../../daemon/engine/journal-types.js';
 import { privateMariadbServer } from '../../fixtures/harness/database-server.js';
-import { loopFsUnavailable, mountLoopFs, type LoopFs } from '../../fixtures/harness/loop-fs.js';
+import { mountBtrfsOrSkip, type LoopFs } from '../../fixtures/harness/loop-fs.js';
 import { startPrivateMariadb, type PrivateMariadb } from '../../fixtures/harness/private-mariadb.js';
 import { instanceState } from '../../helpers/instance-state.js';
 import { parseJson, runNcupd } from '../../helpers/run-ncupd.js';
@@ -50,12 +50,7 @@ describe('ncupd now with the database snapshotted by filesystem (MariaDB on loop
   let admin: string | undefined;
 
   before(async function () {
-    const why = await loopFsUnavailable('btrfs');
-    if (why) {
-      console.log(`      skipped: ${why}`);
-      this.skip();
-    }
-    fs = await mountLoopFs('btrfs', 1024);
+    fs = await mountBtrfsOrSkip(this, 1024);
     server = await startPrivateMariadb({ parentDir: fs.mount, dataSubvolume: true });
     control = fileControl(server);
     admin = mkdtempSync(join(tmpdir(), 'ncupd-admin-'));

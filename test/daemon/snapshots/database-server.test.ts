@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { createLocalHost } from '../../../daemon/hosts/local/index.js';
 import { restoreServerSnapshot, serverSnapshotApplies, takeServerSnapshot, type ServerAccess } from '../../../daemon/snapshots/database-server/index.js';
 import { uniqueDatabaseSpec } from '../../fixtures/harness/database-spec.js';
-import { loopFsUnavailable, mountLoopFs, type LoopFs } from '../../fixtures/harness/loop-fs.js';
+import { mountBtrfsOrSkip, type LoopFs } from '../../fixtures/harness/loop-fs.js';
 import { createDatabaseWithUser, mariadbSql, rootLogin, startPrivateMariadb, type PrivateMariadb } from '../../fixtures/harness/private-mariadb.js';
 import { recordingHost } from './database/snapshot-fixtures.js';
 import { createDatabaseWithUser as createPgDatabaseWithUser, psql, startPrivatePostgres, superuserLogin, type PrivatePostgres } from '../../fixtures/harness/private-postgres.js';
@@ -25,12 +25,7 @@ describe('database by filesystem snapshot: MariaDB on btrfs (loop-mounted)', fun
   const rows = async () => (await mariadbSql(rootLogin(server!), 'SELECT id, note FROM notes ORDER BY id;\n', { database: spec.dbName })).stdout.trim();
 
   before(async function () {
-    const why = await loopFsUnavailable('btrfs');
-    if (why) {
-      console.log(`      skipped: ${why}`);
-      this.skip();
-    }
-    fs = await mountLoopFs('btrfs', 1024);
+    fs = await mountBtrfsOrSkip(this, 1024);
     server = await startPrivateMariadb({ parentDir: fs.mount, dataSubvolume: true });
     await createDatabaseWithUser(server, spec);
     await mariadbSql(rootLogin(server), 'CREATE TABLE notes (id INT PRIMARY KEY, note VARCHAR(64)) ENGINE=InnoDB;\nINSERT INTO notes VALUES (1, \'before\'), (2, \'before\');\n', { database: spec.dbName });
@@ -80,12 +75,7 @@ describe('database by filesystem snapshot: PostgreSQL on btrfs (loop-mounted)', 
   const rows = async () => (await psql(superuserLogin(server!), 'SELECT id, note FROM notes ORDER BY id;\n', { database: spec.dbName })).stdout.trim();
 
   before(async function () {
-    const why = await loopFsUnavailable('btrfs');
-    if (why) {
-      console.log(`      skipped: ${why}`);
-      this.skip();
-    }
-    fs = await mountLoopFs('btrfs', 1024);
+    fs = await mountBtrfsOrSkip(this, 1024);
     server = await startPrivatePostgres({ parentDir: fs.mount, dataSubvolume: true });
     await createPgDatabaseWithUser(server, spec);
     await psql(superuserLogin(server), 'CREATE TABLE notes (id INT PRIMARY KEY, note TEXT);\nINSERT INTO notes VALUES (1, \'before\'), (2, \'before\');\n', { database: spec.dbName });

@@ -8,7 +8,7 @@ import { createLocalHost } from '../../../../daemon/hosts/local/index.js';
 import { btrfsDataMethod } from '../../../../daemon/snapshots/data/btrfs/index.js';
 import type { DataSnapshot } from '../../../../daemon/snapshots/data/method.js';
 import { planDataSnapshot } from '../../../../daemon/snapshots/data/plan.js';
-import { loopFsUnavailable, makeSubvolume, mountLoopFs, type LoopFs } from '../../../fixtures/harness/loop-fs.js';
+import { makeSubvolume, mountBtrfsOrSkip, type LoopFs } from '../../../fixtures/harness/loop-fs.js';
 import { treeHash } from '../../../helpers/tree-hash.js';
 import { buildRelease } from '../../../fixtures/release-builder/build-release.js';
 import { createInstance } from '../../../fixtures/harness/instance.js';
@@ -24,12 +24,7 @@ describe('data snapshot: btrfs (real, loop-mounted btrfs)', function () {
   let dataDir: string;
 
   before(async function () {
-    const why = await loopFsUnavailable('btrfs');
-    if (why) {
-      console.log(`      skipped: ${why}`);
-      this.skip();
-    }
-    fs = await mountLoopFs('btrfs', 256);
+    fs = await mountBtrfsOrSkip(this, 256);
     dataDir = join(fs.mount, 'srv', 'data');
     mkdirSync(dataDir, { recursive: true });
     makeDataDir(dataDir);
