@@ -142,7 +142,8 @@ export async function recoverInstance(options: RecoverOptions): Promise<RunSumma
   const emit = options.emit ?? (() => undefined);
   const open = await listUnfinishedTransactions(config.stateDir, instance.name);
   if (open.length === 0) return [];
-  requireTransactionHost(instance, options.host, 'ncupd recover');
+  // The journal is this machine's; the instance is reached through its host, reconnecting over SSH (issue 6).
+  requireTransactionHost(instance, options.host, 'ncupd recover', ['local', 'ssh']);
   const lock = await acquireLock(config.stateDir, instance.name, { txid: open[0]!.txid, command: 'ncupd recover' });
   if (lock.tookOverFrom) emit({ type: 'note', message: `took over the stale lock of pid ${lock.tookOverFrom.pid} (transaction ${lock.tookOverFrom.txid}): ${lock.staleReason ?? 'its process is gone'}` });
   try {

@@ -133,13 +133,14 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     const r = rt(instance.name);
     try {
       const { recoverInstance } = await import('../engine/recover.js');
-      const summaries = await recoverInstance({
-        host, config, instance, signal: stopSignal.signal,
+      // A remote instance's transaction is recovered over its own connection (the journal is here).
+      const summaries = await withInstanceHost(instance, host, (instanceHost) => recoverInstance({
+        host: instanceHost, config, instance, signal: stopSignal.signal,
         emit: (event) => {
           if (event.type === 'alert') options.onAlert?.(instance.name, event.message);
           if (event.type === 'note' || event.type === 'waiting') log.info(`${instance.name}: recovery: ${event.type === 'note' ? event.message : `waiting for ${event.resource}`}`);
         },
-      });
+      }));
       for (const s of summaries) {
         log.warn(`${instance.name}: recovered transaction ${s.txid}: ${s.result} (${s.message ?? ''})`);
         options.onRunFinished?.(s);
@@ -222,8 +223,9 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     r.running = running;
     log.info(`${name}: transaction started (${trigger})`);
     // The engine (strategies, snapshots, checks) loads with the first run, not at start (docs/performance.md).
-    const done = import('../engine/run-update.js').then(({ runUpdate }) => runUpdate({
-      host, config, instance, signal: abort.signal,
+    // A remote instance runs on its SSH host; the release is still downloaded and verified here (issue 6).
+    const done = import('../engine/run-update.js').then(({ runUpdate }) => withInstanceHost(instance, host, (instanceHost) => runUpdate({
+      host: instanceHost, orchestrator: instanceHost === host ? undefined : host, config, instance, signal: abort.signal,
       emit: (event) => {
         if (event.type === 'stage-start') {
           running.stage = event.stage;
@@ -236,7 +238,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
         (running as { txid: string }).txid = txid;
         resolveTxid(txid);
       },
-    })).then(async (summary) => {
+    }))).then(async (summary) => {
       if ((summary.result === 'rolled-back' || summary.result === 'rollback-failed') && summary.to) {
         const version = r.check?.verdict.target?.version ?? summary.to;
         await saveMemory(withInstance(memory, name, (m) => ({ ...m, failed: { ...m.failed, [version]: now().toISOString() } }))).catch(() => undefined);
