@@ -47,7 +47,7 @@ export interface BedOptions {
   /** How long one `ncupd now` may take (default 10 minutes). */
   readonly nowTimeoutMs?: number;
   /** Reach the instance over SSH (the harness sshd on loopback, test/fixtures/harness/sshd.ts). */
-  readonly ssh?: { readonly host: string; readonly port: number; readonly user: string; readonly identityFile: string; readonly knownHostsFile: string };
+  readonly ssh?: { readonly host: string; readonly port: number; readonly user: string; readonly identityFile: string; readonly knownHostsFile: string; readonly connectTimeoutSeconds?: number };
 }
 
 export async function makeBed(options: BedOptions = {}): Promise<Bed> {
