@@ -153,7 +153,7 @@ export const instanceSchema = z.strictObject({
     .describe('Maintenance windows in which the daemon may apply an update (`ncupd now` ignores them). Default: every night at 03:00 server time, for two hours.'),
   soakHours: z.number().min(0).default(72)
     .describe('The daemon applies a release only this long after it first saw it offered (others find its problems first); 0 opts out.'),
-  rollbackWaitSeconds: z.number().int().min(0).default(3600).describe('How long a rollback waits (retrying with backoff) for a missing resource such as a stopped database server before it leaves the instance in maintenance for `ncupd recover` or the daemon to finish.'),
+  rollbackWaitSeconds: z.number().int().min(0).default(3600).describe('How long a rollback waits (retrying with backoff) for a missing resource such as a stopped database server or an SSH host that cannot be reached before it leaves the instance in maintenance for `ncupd recover` or the daemon to finish.'),
   cronWaitSeconds: z.number().min(0).default(300).describe('How long to wait for a running cron.php of the instance after maintenance is on.'),
   finalProbeSeconds: z.number().min(1).default(30)
     .describe('How long the final probe retries after maintenance is off: PHP with opcache sees the changed config.php only after `opcache.revalidate_freq` seconds unless the reload hook resets it.'),

@@ -66,7 +66,7 @@ export const errorCatalog = {
   },
   NCUPD_HOST_UNSUPPORTED: {
     message: 'This command or strategy cannot yet run on an instance reached over SSH.',
-    hint: 'Over SSH, `ncupd check`, `fetch`, `trust-host` and `now` with the archive strategy work; the updater strategy, `rollback`, `recover` and the daemon\'s runs do not yet (docs/ssh.md, "Status"). Nothing was changed on the instance.',
+    hint: 'Over SSH, `ncupd check`, `fetch`, `trust-host`, `rollback`, `recover`, the daemon, and `now` with the archive strategy work; the updater strategy does not yet (docs/ssh.md, "Status"). Nothing was changed on the instance.',
     retryable: false,
   },
   NCUPD_CONFIG_NOT_FOUND: {
@@ -320,7 +320,7 @@ export const errorCatalog = {
     retryable: true,
   },
   NCUPD_RESOURCE_UNAVAILABLE: {
-    message: 'A rollback waits for a resource that is missing (the database server).',
+    message: 'A rollback waits for a resource that is missing (the database server, or the instance\'s host over SSH).',
     hint: 'The instance stays in maintenance mode and the transaction stays open; bring the resource back (the message names it) and run `ncupd recover`, or let the daemon retry.',
     retryable: true,
   },
