@@ -77,7 +77,7 @@ describe('rollback and recovery over SSH (loopback sshd, SQLite, archive strateg
 
   const sshOption = (extra: { connectTimeoutSeconds?: number } = {}) => ({ host: server!.host, port: server!.port, user: 'root', identityFile: server!.privateKeyPath, knownHostsFile: server!.knownHostsPath, ...extra });
 
-  it('a connection killed during occ upgrade: the run reconnects, waits for the occ upgrade left on the target, and rolls back whole', async () => {
+  it('a connection killed during occ upgrade: the run reconnects, stops the occ upgrade left running on the target, and rolls back whole', async () => {
     // The migration changes rows, then sleeps 5 s: the occ upgrade outlives its connection and
     // writes again after it; a rollback that restored under it would not end whole.
     const bed = await makeBed({ db: 'sqlite3', faults: ['hanging-upgrade'], instance: { config: { 'fixture.upgrade.hang.seconds': 5 } }, ssh: sshOption(), instanceConfig: { rollbackWaitSeconds: 120 } });
@@ -142,6 +142,7 @@ describe('rollback and recovery over SSH (loopback sshd, SQLite, archive strateg
       assert.ok((await dropConnections(server!.port)).length > 0);
       rmSync(pause, { force: true });
       const result = await run;
+      assert.ok(result.stdout.trim().startsWith('{'), `exit ${result.exitCode ?? result.signal}: ${result.stdout}${result.stderr}`);
       const summary = parseJson<RunSummary>(result.stdout);
       assert.equal(summary.result, 'rollback-failed', JSON.stringify(summary));
       assert.equal(result.exitCode, 8);
