@@ -6,7 +6,7 @@ import { createLocalHost } from '../../../../daemon/hosts/local/index.js';
 import { createSshHost } from '../../../../daemon/hosts/ssh/index.js';
 import { isNcupdError } from '../../../../daemon/errors/ncupd-error.js';
 import { allowSudo, sshdAvailable, startSshd, type SshdServer } from '../../../fixtures/harness/sshd.js';
-import { dropConnections } from './drop-connection.js';
+import { dropConnections, freezeListener } from './drop-connection.js';
 import { targetFor } from './ssh-target.js';
 import { ensureWebUser, WEB_USER } from '../../../helpers/web-user.js';
 
@@ -54,6 +54,27 @@ for (const login of ['root', 'sudo'] as const) {
       } finally {
         await host.close();
         for (const pid of await pidsOf(`sleep ${marker}`)) process.kill(Number(pid), 'SIGKILL');
+      }
+    });
+
+    it('a handshake that never comes (sshd frozen) fails with NCUPD_SSH_CONNECT_FAILED, and the late socket error does not crash ncupd', async () => {
+      const host = createSshHost(targetFor(server!, { connectTimeoutSeconds: 1 }));
+      const uncaught: unknown[] = [];
+      const record = (error: unknown) => uncaught.push(error);
+      process.on('uncaughtException', record);
+      await freezeListener(server!.port, true);
+      try {
+        const error = await host.run({ file: 'true' }).then(() => undefined, (e: unknown) => e);
+        assert.ok(isNcupdError(error, 'NCUPD_SSH_CONNECT_FAILED'), String(error));
+        await freezeListener(server!.port, false);
+        // The listener now answers the queued connection and finds its client gone: the socket ends.
+        await new Promise((resolve) => setTimeout(resolve, 1500));
+        assert.deepEqual(uncaught, []);
+        assert.equal((await host.run({ file: 'echo', args: ['back'] })).stdout.trim(), 'back', 'the next command connects');
+      } finally {
+        process.off('uncaughtException', record);
+        await freezeListener(server!.port, false);
+        await host.close();
       }
     });
 
