@@ -145,6 +145,12 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
         log.warn(`${instance.name}: recovered transaction ${s.txid}: ${s.result} (${s.message ?? ''})`);
         options.onRunFinished?.(s);
       }
+      // A check at start may have read the half-updated instance while it was recovered (the new
+      // version's code): that answer is stale, or the scheduler would skip a due update.
+      if (summaries.length > 0) {
+        r.check = undefined;
+        if (!stopping) void check(instance);
+      }
       const open = await listUnfinishedTransactions(config.stateDir, instance.name);
       if (open.length === 0) {
         r.recoveryAt = undefined;
