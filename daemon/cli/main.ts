@@ -41,6 +41,7 @@ const program = new Command()
   });
 
 withInstanceOptions(program.command('check').description('show the installed version, what the update server offers and the policy decision (changes nothing)'))
+  .option('--parallel <n>', 'read this many instances at once (default 8)')
   .action(async (options: GlobalOptions) => run(async (o) => (await import('./commands/check.js')).runCheck(o), options));
 
 withInstanceOptions(program.command('fetch').description('check, then download and verify the release into the cache; print its path and SHA-512'))
