@@ -62,7 +62,8 @@ const rollout = program.command('rollout').description('update every configured 
 rollout.command('resume').description('clear the halt of the rollout after fixing its cause; `ncupd rollout` then continues')
   .option('-c, --config <file>', 'configuration file (default /etc/ncupd/config.yaml)')
   .option('--json', 'machine-readable output')
-  .action(async (options: GlobalOptions) => run(async (o) => (await import('./commands/rollout.js')).runRolloutResume(o), options));
+  // The parent's -c and --json are parsed by the parent wherever they stand: read both.
+  .action(async (_options: GlobalOptions, command: Command) => run(async (o) => (await import('./commands/rollout.js')).runRolloutResume(o), command.optsWithGlobals<GlobalOptions>()));
 
 withInstanceOptions(program.command('recover').description('finish or undo every transaction a crash, a kill or a missing resource left open (the daemon does this at start)'))
   .option('--state-dir <dir>', 'with --path: state directory (default /var/lib/ncupd)')
