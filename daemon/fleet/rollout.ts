@@ -33,11 +33,16 @@ export interface RolloutOptions {
   /** Stops new starts; running transactions get it too and roll back. */
   readonly signal?: AbortSignal;
   readonly emit?: (event: RolloutEvent) => void;
+  /**
+   * Asked before an instance starts: a reason when it cannot start now (the daemon: outside its
+   * window, paused, busy). It stays pending, its ring does not complete, the outcome is `waiting`.
+   */
+  readonly defer?: (instance: InstanceConfig) => string | undefined;
 }
 
 export interface RolloutReport {
   readonly state: RolloutState;
-  readonly outcome: 'finished' | 'halted' | 'soaking' | 'cancelled';
+  readonly outcome: 'finished' | 'halted' | 'soaking' | 'cancelled' | 'waiting';
   readonly soakUntil?: string;
   readonly summaries: readonly RunSummary[];
 }
@@ -133,6 +138,8 @@ export async function runRollout(options: RolloutOptions): Promise<RolloutReport
       };
       await runLimited(todo, async (name) => {
         const instance = config.instances.find((i) => i.name === name)!;
+        if (options.defer?.(instance) !== undefined) return;
+        const previous: InstanceRecord = state.instances[name] ?? { ring: ring.name, status: 'pending' };
         setInstance(name, { ring: ring.name, status: 'running', startedAt: clock.now().toISOString() });
         await save();
         emit({ type: 'instance-start', ring: ring.name, instance: name });
@@ -146,6 +153,12 @@ export async function runRollout(options: RolloutOptions): Promise<RolloutReport
             startedAt: summary.startedAt, endedAt: summary.endedAt,
           };
         } catch (error) {
+          // Busy with another ncupd (`ncupd now`, the daemon): not a failure of the instance; it stays pending.
+          if (error instanceof NcupdError && error.code === 'NCUPD_LOCKED') {
+            setInstance(name, { ...previous, ring: ring.name });
+            await save();
+            return;
+          }
           ended = {
             ring: ring.name, status: 'failed', result: 'error', startedAt: state.instances[name]?.startedAt, endedAt: clock.now().toISOString(),
             ...(error instanceof NcupdError ? { errorCode: error.code } : {}), message: error instanceof Error ? error.message : String(error),
@@ -163,7 +176,8 @@ export async function runRollout(options: RolloutOptions): Promise<RolloutReport
       }, { parallel: rollout.parallel, shouldStop: () => state.halted !== undefined || options.signal?.aborted === true || saveError !== undefined });
       await flush();
       if (state.halted) return { state, outcome: 'halted', summaries };
-      if (options.signal?.aborted || ring.instances.some((name) => state.instances[name]?.status !== 'done')) return { state, outcome: 'cancelled', summaries };
+      if (options.signal?.aborted) return { state, outcome: 'cancelled', summaries };
+      if (ring.instances.some((name) => state.instances[name]?.status !== 'done')) return { state, outcome: 'waiting', summaries };
       state = { ...state, rings: state.rings.map((r, i) => (i === index ? { ...r, completedAt: clock.now().toISOString() } : r)) };
       await save();
       emit({ type: 'ring-complete', ring: ring.name });

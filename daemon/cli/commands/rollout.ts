@@ -54,7 +54,7 @@ export async function runRolloutCommand(options: RolloutOptions): Promise<number
     if (options.json) process.stdout.write(`${JSON.stringify({ outcome: report.outcome, ...(report.soakUntil ? { soakUntil: report.soakUntil } : {}), rollout: view, summaries: report.summaries })}\n`);
     else process.stdout.write(`${rolloutLines(view).join('\n')}\n`);
     if (report.outcome === 'halted') return EXIT[report.state.halted?.result ?? 'failed'] ?? 1;
-    return report.outcome === 'cancelled' ? 1 : 0;
+    return report.outcome === 'finished' || report.outcome === 'soaking' ? 0 : 1;
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

@@ -46,6 +46,8 @@ export interface FleetOptions {
   readonly bad: readonly string[];
   readonly parallel: number;
   readonly soakMinutes?: number;
+  /** More YAML lines for every instance (indented below it by the bed), for example `soakHours: 0`. */
+  readonly instanceYaml?: readonly string[];
   /** The harness sshd, and the instances reached through it. */
   readonly ssh?: { readonly server: SshdServer; readonly names: readonly string[] };
 }
@@ -87,6 +89,7 @@ export async function makeFleet(options: FleetOptions): Promise<FleetBed> {
       `  - name: ${m.name}`, `    path: ${m.instance.root}`, `    webUser: ${m.instance.webUser}`, `    url: ${m.served.url}`,
       `    updateServer: ${options.bad.includes(m.name) ? bad.url : good.url}`, '    strategy: archive',
       '    finalProbeSeconds: 8', '    cronWaitSeconds: 5', '    trust:', `      certificate: ${target.pki.coreCertPath}`,
+      ...(options.instanceYaml ?? []).map((line) => `    ${line}`),
       ...(m.ssh && ssh ? ['    host:', '      ssh:', `        host: ${ssh.host}`, `        port: ${ssh.port}`, '        user: root',
         `        identityFile: ${ssh.privateKeyPath}`, `        knownHostsFile: ${ssh.knownHostsPath}`] : []),
     ]),

@@ -129,6 +129,21 @@ describe('fleet: rollout orchestration (fake transactions, injectable clock)', (
     assert.equal(clock.slept.length, slept, 'no second soak for a ring already started');
   });
 
+  it('waits for an instance that cannot start now (the daemon outside its window) without halting or moving on', async () => {
+    const config = make(3, { rings: [{ name: 'canary', instances: ['node-01', 'node-02'] }, { name: 'rest', instances: ['*'] }], soakMinutes: 0 });
+    const clock = fakeClock();
+    const runner = recordingRunner();
+    const waiting = await runRollout({ config, clock, runInstance: runner.run, defer: (i) => (i.name === 'node-02' ? 'outside its maintenance windows' : undefined) });
+    assert.equal(waiting.outcome, 'waiting');
+    assert.deepEqual(runner.ran, ['node-01']);
+    assert.equal(waiting.state.instances['node-02']?.status, 'pending');
+    assert.equal(waiting.state.rings[0]?.completedAt, undefined);
+    assert.equal(waiting.state.halted, undefined);
+    const done = await runRollout({ config, clock, runInstance: runner.run });
+    assert.equal(done.outcome, 'finished');
+    assert.deepEqual(runner.ran, ['node-01', 'node-02', 'node-03']);
+  });
+
   it('refuses a config whose rings leave an instance out or name one that does not exist', () => {
     const instances = [{ name: 'a1', path: '/srv/a1' }, { name: 'a2', path: '/srv/a2' }, { name: 'b1', path: '/srv/b1' }];
     const problems = (rollout: unknown): string => {
