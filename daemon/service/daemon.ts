@@ -239,8 +239,9 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     r.running = running;
     log.info(`${name}: transaction started (${trigger})`);
     // The engine (strategies, snapshots, checks) loads with the first run, not at start (docs/performance.md).
-    const done = import('../engine/run-update.js').then(({ runUpdate }) => runUpdate({
-      host, config, instance, signal: abort.signal,
+    // A remote instance gets its SSH host, as with `ncupd now` (a rollout's rings mix both).
+    const done = import('../engine/run-update.js').then(({ runUpdate }) => withInstanceHost(instance, host, (instanceHost) => runUpdate({
+      host: instanceHost, orchestrator: instanceHost === host ? undefined : host, config, instance, signal: abort.signal,
       emit: (event) => {
         if (event.type === 'stage-start') {
           running.stage = event.stage;
@@ -253,7 +254,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
         (running as { txid: string }).txid = txid;
         resolveTxid(txid);
       },
-    })).then(async (summary) => {
+    }))).then(async (summary) => {
       if ((summary.result === 'rolled-back' || summary.result === 'rollback-failed') && summary.to) {
         const version = r.check?.verdict.target?.version ?? summary.to;
         await saveMemory(withInstance(memory, name, (m) => ({ ...m, failed: { ...m.failed, [version]: now().toISOString() } }))).catch(() => undefined);

@@ -3,6 +3,8 @@
 // Default tier: 4 instances in 2 rings. Full tier: 22 instances in 2 rings, 4 of them (2 per ring)
 // over the harness sshd on loopback (the other helpers' SSH suites cover what loopback cannot catch).
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { RunSummary } from '../../../daemon/engine/journal-types.js';
 import type { RolloutView } from '../../../daemon/fleet/rollout-view.js';
 import { sshdAvailable, startSshd, type SshdServer } from '../../fixtures/harness/sshd.js';
@@ -81,6 +83,12 @@ async function scenario(bed: FleetBed, canary: readonly string[], badName: strin
   assert.deepEqual(finished.summaries.map((s) => s.instance).sort(), [badName, ...bed.members.map((m) => m.name).filter((n) => !canary.includes(n))].sort(),
     'after resume: the failed canary and the second ring, not the canaries already updated');
   for (const m of bed.members) assert.equal(await occStatus(m.instance), UPDATED, `${m.name} at the end`);
+  // The SSH members really went over SSH: their archive was sent over SFTP into the run's folder on the target.
+  for (const summary of [...halted.summaries, ...finished.summaries].filter((s) => s.result === 'updated')) {
+    const member = bed.members.find((m) => m.name === summary.instance)!;
+    const copy = join(dirname(member.instance.root), `.ncupd-${member.name}`, summary.txid, 'nextcloud-33.0.6.zip');
+    assert.equal(existsSync(copy), member.ssh, `${member.name}: archive copy in the run folder only over SSH`);
+  }
   const secrets = bed.members.map((m) => m.instance.database.password).filter((p) => p.length > 0);
   assert.deepEqual(findLeaks(outputs, secrets), []);
 }
