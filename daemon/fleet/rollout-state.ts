@@ -8,8 +8,11 @@ import { join } from 'node:path';
 import { ensurePrivateDir, errorText, journalError, syncDir } from '../engine/journal.js';
 import type { RunSummary } from '../engine/journal-types.js';
 
-/** A run's result, or `error` when the transaction did not even start (lock, unfinished journal, host). */
-export type InstanceOutcome = RunSummary['result'] | 'error';
+/**
+ * A run's result; `error` when the transaction did not even start (unfinished journal, host);
+ * `unhealthy` when an updated instance failed its re-check before the next ring.
+ */
+export type InstanceOutcome = RunSummary['result'] | 'error' | 'unhealthy';
 
 export interface InstanceRecord {
   readonly ring: string;

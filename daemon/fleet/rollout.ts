@@ -38,6 +38,11 @@ export interface RolloutOptions {
    * window, paused, busy). It stays pending, its ring does not complete, the outcome is `waiting`.
    */
   readonly defer?: (instance: InstanceConfig) => string | undefined;
+  /**
+   * Re-checks an instance the previous ring updated, just before the next ring starts (after the
+   * soak): a problem found (a reason) halts the rollout. fleet/run-instance.ts has the real one.
+   */
+  readonly checkHealthy?: (instance: InstanceConfig, record: InstanceRecord) => Promise<string | undefined>;
 }
 
 export interface RolloutReport {
@@ -130,6 +135,16 @@ export async function runRollout(options: RolloutOptions): Promise<RolloutReport
           if (options.signal?.aborted) return { state, outcome: 'cancelled', summaries };
         }
       }
+      if (!record().startedAt && index > 0 && options.checkHealthy) {
+        const halt = await recheckRing(rings[index - 1]!, state, options.checkHealthy, rollout.parallel, clock, config);
+        if (halt) {
+          state = { ...state, halted: halt };
+          emit({ type: 'halted', halt });
+          await save();
+          await flush();
+          return { state, outcome: 'halted', summaries };
+        }
+      }
       state = { ...state, rings: state.rings.map((r, i) => (i === index ? { ...r, startedAt: r.startedAt ?? clock.now().toISOString() } : r)) };
       await save();
       emit({ type: 'ring-start', ring: ring.name, instances: todo });
@@ -189,6 +204,19 @@ export async function runRollout(options: RolloutOptions): Promise<RolloutReport
   } finally {
     await lock.release();
   }
+}
+
+/** The previous ring's updated instances, still healthy after the soak? The first problem found becomes the halt. */
+async function recheckRing(ring: ResolvedRing, state: RolloutState, check: NonNullable<RolloutOptions['checkHealthy']>, parallel: number,
+  clock: RolloutClock, config: NcupdConfig): Promise<RolloutHalt | undefined> {
+  let halt: RolloutHalt | undefined;
+  const updated = ring.instances.filter((name) => state.instances[name]?.result === 'updated');
+  await runLimited(updated, async (name) => {
+    const instance = config.instances.find((i) => i.name === name)!;
+    const problem = await check(instance, state.instances[name]!).catch((error: unknown) => `the re-check failed: ${error instanceof Error ? error.message : String(error)}`);
+    halt ??= problem === undefined ? undefined : { at: clock.now().toISOString(), ring: ring.name, instance: name, result: 'unhealthy', reason: `re-checked before the next ring: ${problem}` };
+  }, { parallel, shouldStop: () => halt !== undefined });
+  return halt;
 }
 
 /** `ncupd rollout resume`: clears the halt; the instances that ended badly are tried again by the next `ncupd rollout`. */

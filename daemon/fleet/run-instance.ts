@@ -21,3 +21,4 @@ export function instanceRunner(options: InstanceRunnerOptions): (instance: Insta
     emit: (event) => options.emit?.(instance.name, event),
   }));
 }
+

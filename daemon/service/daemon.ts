@@ -23,6 +23,7 @@ import type { DaemonStatus, InstanceStatus, StatusSource } from './status-model.
 import { runRollout } from '../fleet/rollout.js';
 import { readRolloutState } from '../fleet/rollout-state.js';
 import { viewRollout } from '../fleet/rollout-view.js';
+import { healthChecker } from '../fleet/health-check.js';
 
 export interface DaemonLog {
   info(message: string): void;
@@ -312,7 +313,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     if (!open && !config.instances.some((i) => gate(i).kind === 'now')) return;
     const current = config;
     rollout.running = runRollout({
-      config: current, waitForSoak: false, signal: stopSignal.signal,
+      config: current, waitForSoak: false, signal: stopSignal.signal, checkHealthy: healthChecker({ host, signal: stopSignal.signal }),
       defer: (instance) => {
         const g = gate(instance);
         return g.kind === 'later' ? g.reason : undefined;

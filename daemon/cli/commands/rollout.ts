@@ -1,4 +1,5 @@
 import { resumeRollout, runRollout, type RolloutEvent } from '../../fleet/rollout.js';
+import { healthChecker } from '../../fleet/health-check.js';
 import { instanceRunner } from '../../fleet/run-instance.js';
 import { rolloutLines, viewRollout } from '../../fleet/rollout-view.js';
 import { orchestratorHost } from '../../hosts/registry.js';
@@ -45,6 +46,7 @@ export async function runRolloutCommand(options: RolloutOptions): Promise<number
     const report = await runRollout({
       config, waitForSoak: options.wait !== false, signal: cancel.signal,
       runInstance: instanceRunner({ config, host, signal: cancel.signal }),
+      checkHealthy: healthChecker({ host, signal: cancel.signal }),
       emit: (event) => {
         const line = eventLine(event);
         if (line && !options.json) process.stdout.write(`${line}\n`);

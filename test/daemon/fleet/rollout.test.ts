@@ -144,6 +144,29 @@ describe('fleet: rollout orchestration (fake transactions, injectable clock)', (
     assert.deepEqual(runner.ran, ['node-01', 'node-02', 'node-03']);
   });
 
+  it('re-checks the updated instances of the previous ring after the soak, and halts when one is no longer healthy', async () => {
+    const config = make(4, { rings: [{ name: 'canary', instances: ['node-01', 'node-02'] }, { name: 'rest', instances: ['*'] }], soakMinutes: 10, parallel: 2 });
+    const clock = fakeClock();
+    const runner = recordingRunner({ 'node-02': 'up-to-date' });
+    const checked: string[] = [];
+    let broken = true;
+    const checkHealthy = async (instance: InstanceConfig) => {
+      checked.push(instance.name);
+      return broken && instance.name === 'node-01' ? 'maintenance mode is on' : undefined;
+    };
+    const halted = await runRollout({ config, clock, runInstance: runner.run, checkHealthy, waitForSoak: true });
+    assert.equal(halted.outcome, 'halted');
+    assert.deepEqual(checked, ['node-01'], 'only the updated instance is re-checked (node-02 was up to date)');
+    assert.deepEqual(halted.state.halted && [halted.state.halted.instance, halted.state.halted.ring, halted.state.halted.result], ['node-01', 'canary', 'unhealthy']);
+    assert.match(halted.state.halted?.reason ?? '', /maintenance mode is on/);
+    assert.deepEqual(runner.ran.sort(), ['node-01', 'node-02'], 'the next ring did not start');
+    broken = false;
+    await resumeRollout(config, clock);
+    const done = await runRollout({ config, clock, runInstance: runner.run, checkHealthy, waitForSoak: true });
+    assert.equal(done.outcome, 'finished');
+    assert.deepEqual(runner.ran.slice(2).sort(), ['node-03', 'node-04'], 'the healthy-again canary is not updated twice');
+  });
+
   it('refuses a config whose rings leave an instance out or name one that does not exist', () => {
     const instances = [{ name: 'a1', path: '/srv/a1' }, { name: 'a2', path: '/srv/a2' }, { name: 'b1', path: '/srv/b1' }];
     const problems = (rollout: unknown): string => {
