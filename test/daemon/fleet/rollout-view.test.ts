@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { rolloutLines, viewRollout } from '../../../daemon/fleet/rollout-view.js';
 import type { RolloutState } from '../../../daemon/fleet/rollout-state.js';
 import { pickStatus } from '../../../daemon/status/status-json.js';
+import { renderMetrics } from '../../../daemon/status/metrics.js';
 import type { DaemonStatus } from '../../../daemon/service/status-model.js';
 
 const state: RolloutState = {
@@ -42,5 +43,16 @@ describe('fleet: rollout view (status lines and /status)', () => {
     const text = JSON.stringify(pickStatus({ ...base, rollout: extra }));
     assert.ok(!text.includes('/var/lib/ncupd'), text);
     assert.ok(text.includes('"currentRing":"rest"'));
+  });
+
+  it('exposes the halt and the soak as metrics, with no sample without a rollout', async () => {
+    const base: DaemonStatus = { version: '1', startedAt: '2026-11-27T09:00:00.000Z', pid: 1, configPath: '/c', configLoadedAt: '2026-11-27T09:00:00.000Z', configError: undefined, instances: [] };
+    const none = (await renderMetrics(base)).body;
+    assert.doesNotMatch(none, /^ncupd_rollout_halted\{/m);
+    const soaking = (await renderMetrics({ ...base, rollout: viewRollout(state, { soakMinutes: 30 }) })).body;
+    assert.match(soaking, /^ncupd_rollout_halted\{rollout="20261127T100000Z-abcdef"\} 0$/m);
+    assert.match(soaking, new RegExp(`^ncupd_rollout_soak_until_timestamp_seconds\\{rollout="20261127T100000Z-abcdef",ring="rest"\\} ${Date.parse('2026-11-27T10:35:00Z') / 1000}$`, 'm'));
+    const halted = (await renderMetrics({ ...base, rollout: viewRollout({ ...state, halted: { at: 'x', ring: 'rest', instance: 'c', result: 'rolled-back', reason: 'r' } }, { soakMinutes: 30 }) })).body;
+    assert.match(halted, /^ncupd_rollout_halted\{rollout="20261127T100000Z-abcdef"\} 1$/m);
   });
 });
