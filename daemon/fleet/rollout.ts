@@ -83,6 +83,17 @@ function haltHint(halt: RolloutHalt): string {
   return `Look at ${halt.instance} (\`ncupd status\`, \`ncupd history --instance ${halt.instance}\`), fix the cause (for example hold or remove the bad release), then run \`ncupd rollout resume\` and \`ncupd rollout\`.`;
 }
 
+/** One process advances the rollout at a time (`ncupd rollout`, its resume, the daemon). */
+async function lockRollout(config: NcupdConfig, command: string): Promise<Awaited<ReturnType<typeof acquireLock>>> {
+  try {
+    return await acquireLock(config.stateDir, ROLLOUT_LOCK, { txid: 'rollout', command });
+  } catch (error) {
+    if (!(error instanceof NcupdError) || error.code !== 'NCUPD_LOCKED') throw error;
+    throw new NcupdError('NCUPD_LOCKED', { detail: `another ncupd advances the rollout now: ${error.message.replace(/^instance \S+ is /, '')}`, cause: error,
+      hint: 'Wait for it (`ncupd status` shows the rollout); with rings configured the daemon advances the rollout by itself in its windows.' });
+  }
+}
+
 export function haltedError(halt: RolloutHalt): NcupdError {
   return new NcupdError('NCUPD_ROLLOUT_HALTED', {
     instance: halt.instance,
@@ -99,7 +110,7 @@ export async function runRollout(options: RolloutOptions): Promise<RolloutReport
   const emit = options.emit ?? (() => undefined);
   const { rings, problems } = assignRings(rollout, config.instances.map((i) => i.name));
   if (problems.length > 0) throw new NcupdError('NCUPD_CONFIG_INVALID', { detail: `rollout: ${problems.join('; ')}` });
-  const lock = await acquireLock(config.stateDir, ROLLOUT_LOCK, { txid: 'rollout', command: 'ncupd rollout' });
+  const lock = await lockRollout(config, 'ncupd rollout');
   try {
     let state = currentState(await readRolloutState(config.stateDir), rings, clock.now());
     if (state.halted) throw haltedError(state.halted);
@@ -222,7 +233,7 @@ async function recheckRing(ring: ResolvedRing, state: RolloutState, check: NonNu
 /** `ncupd rollout resume`: clears the halt; the instances that ended badly are tried again by the next `ncupd rollout`. */
 export async function resumeRollout(config: NcupdConfig, clock: RolloutClock = systemClock): Promise<{ state: RolloutState | undefined; cleared?: RolloutHalt }> {
   requireRollout(config);
-  const lock = await acquireLock(config.stateDir, ROLLOUT_LOCK, { txid: 'rollout-resume', command: 'ncupd rollout resume' });
+  const lock = await lockRollout(config, 'ncupd rollout resume');
   try {
     const state = await readRolloutState(config.stateDir);
     if (!state?.halted) return { state };

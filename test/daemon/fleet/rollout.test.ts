@@ -83,7 +83,8 @@ describe('fleet: rollout orchestration (fake transactions, injectable clock)', (
 
   it('keeps at most `parallel` transactions running at once', async () => {
     const config = make(12, { rings: [{ name: 'all', instances: ['*'] }], parallel: 3 });
-    const runner = recordingRunner({}, 5);
+    // Long enough that every worker is busy at once, even when a state write (fsync) is slow.
+    const runner = recordingRunner({}, 100);
     await runRollout({ config, clock: fakeClock(), runInstance: runner.run });
     assert.equal(runner.stats.most, 3);
     assert.equal(runner.ran.length, 12);
@@ -165,6 +166,21 @@ describe('fleet: rollout orchestration (fake transactions, injectable clock)', (
     const done = await runRollout({ config, clock, runInstance: runner.run, checkHealthy, waitForSoak: true });
     assert.equal(done.outcome, 'finished');
     assert.deepEqual(runner.ran.slice(2).sort(), ['node-03', 'node-04'], 'the healthy-again canary is not updated twice');
+  });
+
+  it('lets one process advance the rollout at a time', async () => {
+    const config = make(2, { rings: [{ name: 'all', instances: ['*'] }] });
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const slow = runRollout({ config, clock: fakeClock(), runInstance: async (i) => {
+      await gate;
+      return summaryOf(i.name, 'updated');
+    } });
+    await delay(50);
+    await assert.rejects(runRollout({ config, clock: fakeClock(), runInstance: recordingRunner().run }), (e) => isNcupdError(e) && e.code === 'NCUPD_LOCKED' && /another ncupd advances the rollout/.test(e.message));
+    await assert.rejects(resumeRollout(config), (e) => isNcupdError(e) && e.code === 'NCUPD_LOCKED');
+    release();
+    assert.equal((await slow).outcome, 'finished');
   });
 
   it('refuses a config whose rings leave an instance out or name one that does not exist', () => {
