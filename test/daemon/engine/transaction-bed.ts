@@ -48,6 +48,11 @@ export interface BedOptions {
   readonly nowTimeoutMs?: number;
   /** Reach the instance over SSH (the harness sshd on loopback, test/fixtures/harness/sshd.ts). */
   readonly ssh?: { readonly host: string; readonly port: number; readonly user: string; readonly identityFile: string; readonly knownHostsFile: string };
+  /**
+   * Serves the instance somewhere else than this machine's loopback (default serveInstance): the
+   * namespace host's web server (test/fixtures/harness/netns-host.ts), so the final probes cross the veth.
+   */
+  readonly serve?: (instance: FixtureInstance) => Promise<ServedInstance>;
 }
 
 export async function makeBed(options: BedOptions = {}): Promise<Bed> {
@@ -61,7 +66,7 @@ export async function makeBed(options: BedOptions = {}): Promise<Bed> {
   server.setReleases({ releases: [{ version: '33.0.6', internalVersion: '33.0.6.1', channel: 'stable', minPHPVersion: '8.1', eol: '2027-02-18',
     downloads: { zip: [server.downloadUrl(name)], bz2: [] }, signature: target.zipSignature.replace(/\n/g, '') }], daily: [] });
   const instance = await createInstance({ release: installed, db: options.db, server: options.server, dataOutside: options.dataOutside, rows: 500, ...options.instance });
-  const served = await serveInstance(instance);
+  const served = await (options.serve ?? serveInstance)(instance);
   const work = mkdtempSync(join(tmpdir(), 'ncupd-tx-'));
   const stateDir = options.stateDir ?? join(work, 'state');
   scannedDirectories.push(stateDir, join(work, 'cache'));
