@@ -53,6 +53,8 @@ export interface BedOptions {
    * namespace host's web server (test/fixtures/harness/netns-host.ts), so the final probes cross the veth.
    */
   readonly serve?: (instance: FixtureInstance) => Promise<ServedInstance>;
+  /** The install root as the instance's host sees it (config.yaml's `path`), when that host sees this machine's files elsewhere. */
+  readonly instancePath?: (root: string) => string;
 }
 
 export async function makeBed(options: BedOptions = {}): Promise<Bed> {
@@ -72,7 +74,7 @@ export async function makeBed(options: BedOptions = {}): Promise<Bed> {
   scannedDirectories.push(stateDir, join(work, 'cache'));
   const config = join(work, 'config.yaml');
   writeFileSync(config, [
-    `stateDir: ${stateDir}`, `cacheDir: ${join(work, 'cache')}`, 'instances:', '  - name: cloud', `    path: ${instance.root}`,
+    `stateDir: ${stateDir}`, `cacheDir: ${join(work, 'cache')}`, 'instances:', '  - name: cloud', `    path: ${options.instancePath?.(instance.root) ?? instance.root}`,
     `    webUser: ${instance.webUser}`, `    url: ${served.url}`, `    updateServer: ${server.url}`, `    strategy: ${options.strategy ?? 'archive'}`,
     '    finalProbeSeconds: 8', '    cronWaitSeconds: 5', '    trust:', `      certificate: ${target.pki.coreCertPath}`,
     `    reloadCommand: [${join(work, 'reload.sh')}]`,

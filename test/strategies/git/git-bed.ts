@@ -31,8 +31,8 @@ export interface GitBedOptions {
   readonly more?: readonly GitTagSpec[];
   /** A repository built beforehand (to make patches against it); else one is built from the options. */
   readonly repo?: BuiltGitRepository;
-  /** Where the instance is reached and served (makeBed's `ssh` and `serve`), for the SSH suites. */
-  readonly remote?: Pick<BedOptions, 'ssh' | 'serve'>;
+  /** Where the instance is made, reached and served (makeBed's options of these names), for the SSH suites. */
+  readonly remote?: Pick<BedOptions, 'ssh' | 'serve' | 'instancePath' | 'dataOutside' | 'instance'>;
 }
 
 export function buildBedRepository(options: GitBedOptions = {}): Promise<BuiltGitRepository> {
@@ -43,7 +43,7 @@ export async function makeGitBed(options: GitBedOptions = {}): Promise<GitBed> {
   const repo = options.repo ?? (await buildBedRepository(options));
   const bed = await makeBed({
     ...options.remote, db: options.db, strategy: 'git', target: repo.tags['33.0.6']!.release,
-    instance: { release: repo.tags['33.0.5']!.release, checkout: { repository: repo.bare, tag: 'v33.0.5' } },
+    instance: { ...options.remote?.instance, release: repo.tags['33.0.5']!.release, checkout: { repository: repo.bare, tag: 'v33.0.5' } },
     // version.php of a checkout says channel "git", which the update server answers with nothing.
     instanceConfig: { channel: 'stable' },
     instanceYaml: ['git:', `  keyring: ${repo.keyringPath}`, '  allowFileProtocol: true', ...(options.gitConfig ?? []).map((l) => `  ${l}`)],

@@ -4,10 +4,15 @@
 // web server over the veth, never this machine's loopback. Its 127.0.0.1 is its own: it cannot
 // reach this machine's databases, so the instance runs on SQLite.
 // Each strategy must behave exactly as locally: an update, a failing migration rolled back, and a
-// refusal before the window. The namespace shares this machine's file system, so the tests can
-// inspect the instance directly (and a stage that wrongly used local paths would go unnoticed).
+// refusal before the window. The install root lives at a path that exists only inside the
+// namespace's mount namespace (`hideInstances`), so a stage that touched it on this machine
+// instead of over SSH would fail; the tests inspect the same files through their path here. The
+// data directory is outside the root (config.php names it by its path here, seen the same there).
 import assert from 'node:assert/strict';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
+import { join } from 'node:path';
+import { createSshHost } from '../../../../daemon/hosts/ssh/index.js';
 import type { RunSummary } from '../../../../daemon/engine/journal-types.js';
 import type { ReleaseFault } from '../../../fixtures/release-builder/release-options.js';
 import { accepts } from '../../../fixtures/harness/free-port.js';
@@ -26,7 +31,7 @@ const STRATEGIES: readonly Strategy[] = ['archive', 'git'];
 
 /** A SQLite bed of `strategy` whose instance lives on the namespace host; `faults` go into the offered 33.0.6. */
 function bedOn(netns: NetnsHost, strategy: Strategy, faults: ReleaseFault[] = []): Promise<Bed> {
-  const remote = { ssh: netns.sshOption(), serve: netns.serve };
+  const remote = { ssh: netns.sshOption(), serve: netns.serve, instancePath: netns.pathInside, dataOutside: true, instance: { baseDir: netns.instancesDir } };
   if (strategy === 'git') return makeGitBed({ db: 'sqlite3', target: { faults }, remote });
   return makeBed({ db: 'sqlite3', strategy, faults, ...remote });
 }
@@ -47,11 +52,11 @@ describe('ncupd now on a second host in a network namespace (SSH over a veth pai
   let netns: NetnsHost | undefined;
   before(async function () {
     if (!(await netnsAvailable())) this.skip();
-    netns = await startNetnsHost();
+    netns = await startNetnsHost({ hideInstances: true });
   });
   after(async () => netns?.stop());
 
-  it('is a separate host: reached over the veth, with its own loopback that cannot reach this machine\'s databases', async () => {
+  it('is a separate host: reached over the veth, its own loopback (no reach to this machine\'s databases), instances at its own path', async () => {
     const host = netns!;
     assert.ok(await accepts(22, host.address), 'sshd answers on the namespace\'s address');
     assert.equal((await host.run({ file: 'ip', args: ['-o', '-4', 'addr', 'show', 'scope', 'global'] })).stdout.match(/inet (\S+)/g)?.join(' '), `inet ${host.address}/30`);
@@ -67,6 +72,18 @@ describe('ncupd now on a second host in a network namespace (SSH over a veth pai
     }
     assert.equal(await reachableFromInside(host, 3306), false, 'no MariaDB on the namespace\'s 127.0.0.1:3306');
     assert.equal(await reachableFromInside(host, 5432), false, 'no PostgreSQL on the namespace\'s 127.0.0.1:5432');
+    // The instances' folder is seen, by SSH sessions too, at a path that does not exist here.
+    const marker = join(host.instancesDir!, 'marker');
+    writeFileSync(marker, 'seen through the bind mount\n');
+    const inside = host.pathInside(marker);
+    assert.notEqual(inside, marker);
+    assert.equal(existsSync(inside), false, `${inside} does not exist on this machine`);
+    const ssh = createSshHost({ ...host.sshOption(), keepaliveSeconds: 5, connectTimeoutSeconds: 10 });
+    try {
+      assert.equal((await ssh.readFile(inside)).toString(), 'seen through the bind mount\n');
+    } finally {
+      await ssh.close();
+    }
   });
 
   // Full tier (npm run test:full, npm run test:ssh): the default tier keeps the quick check above.
@@ -75,6 +92,8 @@ describe('ncupd now on a second host in a network namespace (SSH over a veth pai
       const bed = await bedOn(netns!, strategy);
       try {
         assert.ok(bed.served.url.startsWith(`http://${netns!.address}:`), `the instance is served inside the namespace (${bed.served.url})`);
+        const rootThere = netns!.pathInside(bed.instance.root);
+        assert.ok(readFileSync(bed.config, 'utf8').includes(`path: ${rootThere}\n`) && !existsSync(rootThere), `ncupd reaches the root at ${rootThere}, which is not on this machine`);
         const before = await instanceState(bed.instance);
         const result = await bed.now(['--json']);
         assert.equal(result.exitCode, 0, result.stdout + result.stderr);
