@@ -3,7 +3,7 @@
 // it, so every command travels over SSH to that host and the checks and final probes reach its
 // web server over the veth, never this machine's loopback. Its 127.0.0.1 is its own: it cannot
 // reach this machine's databases, so the instance runs on SQLite.
-// Each strategy must behave exactly as locally: an update, a failing migration rolled back, and a
+// Each strategy must behave exactly as locally: an update, each rollback case of the local suite, a
 // refusal before the window. The install root lives at a path that exists only inside the
 // namespace's mount namespace (`hideInstances`), so a stage that touched it on this machine
 // instead of over SSH would fail; the tests inspect the same files through their path here. The
@@ -28,6 +28,16 @@ type Strategy = NonNullable<BedOptions['strategy']>;
 
 // The updater strategy joins with one word here once it runs over SSH (branch ssh-strategies).
 const STRATEGIES: readonly Strategy[] = ['archive', 'git'];
+
+// The rollback cases of the local suite (transaction.test.ts); status.php and the login page are
+// probed over the veth.
+const ROLLBACK_FAULTS: readonly { what: string; faults: readonly ReleaseFault[]; stage: string; code: string; notWith?: Strategy }[] = [
+  { what: 'a failing migration', faults: ['failing-migration'], stage: 'upgrade', code: 'NCUPD_UPGRADE_FAILED' },
+  // Not for git: a checkout has no signature to check, integrity:check-core skips it (exit 2), locally too.
+  { what: 'a failing integrity check', faults: ['broken-integrity'], stage: 'checks', code: 'NCUPD_CHECK_FAILED', notWith: 'git' },
+  { what: 'status.php answering 500', faults: ['status-500'], stage: 'checks', code: 'NCUPD_CHECK_FAILED' },
+  { what: 'a final probe failing after maintenance is off', faults: ['broken-login-page'], stage: 'final-probe', code: 'NCUPD_FINAL_PROBE_FAILED' },
+];
 
 /** A SQLite bed of `strategy` whose instance lives on the namespace host; `faults` go into the offered 33.0.6. */
 function bedOn(netns: NetnsHost, strategy: Strategy, faults: ReleaseFault[] = []): Promise<Bed> {
@@ -114,16 +124,16 @@ describe('ncupd now on a second host in a network namespace (SSH over a veth pai
       }
     });
 
-    it(`rolls back a failing migration with the ${strategy} strategy exactly as locally: code, config, rows and files as before`, async () => {
-      const bed = await bedOn(netns!, strategy, ['failing-migration']);
+    for (const fault of ROLLBACK_FAULTS.filter((f) => f.notWith !== strategy)) it(`rolls back ${fault.what} with the ${strategy} strategy exactly as locally: code, config, rows and files as before`, async () => {
+      const bed = await bedOn(netns!, strategy, [...fault.faults]);
       try {
         const before = await instanceState(bed.instance);
         const result = await bed.now(['--json']);
         const summary = parseJson<RunSummary>(result.stdout);
         assert.equal(summary.result, 'rolled-back', JSON.stringify(summary));
         assert.equal(result.exitCode, 7);
-        assert.equal(summary.failedStage, 'upgrade');
-        assert.equal(summary.errorCode, 'NCUPD_UPGRADE_FAILED');
+        assert.equal(summary.failedStage, fault.stage);
+        assert.equal(summary.errorCode, fault.code);
         const after = await instanceState(bed.instance);
         assert.equal(after.code, before.code, 'code tree hash equal');
         assert.equal(after.config, before.config, 'config.php equal');
