@@ -1,6 +1,7 @@
 // Runs the instances of one ring with at most `parallel` transactions at once. A halt stops new
 // starts only: a transaction that already runs is never cut short (cancelling it would roll back
 // an instance that may be about to succeed), it ends and is recorded.
+import { mapLimited } from './map-limited.js';
 
 export interface LimitedRunOptions {
   /** Most calls of `run` in flight at once (at least 1). */
@@ -12,18 +13,20 @@ export interface LimitedRunOptions {
 /** Calls `run` for each item in order, never more than `parallel` at once; resolves when all started ones ended. */
 export async function runLimited<T>(items: readonly T[], run: (item: T) => Promise<void>, options: LimitedRunOptions): Promise<{ started: T[] }> {
   const started: T[] = [];
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length && !options.shouldStop()) {
-      const item = items[next++]!;
-      started.push(item);
+  // An unexpected error (not a recorded result) also stops further starts; it is thrown once the
+  // transactions already running have ended.
+  let crashed = false;
+  const settled = await mapLimited(items, Math.max(1, options.parallel), async (item) => {
+    if (crashed || options.shouldStop()) return;
+    started.push(item);
+    try {
       await run(item);
+    } catch (error) {
+      crashed = true;
+      throw error;
     }
-  };
-  const workers = Array.from({ length: Math.max(1, Math.min(options.parallel, items.length)) }, () => worker());
-  // allSettled: one worker's error must not return while the others' transactions still run.
-  const ended = await Promise.allSettled(workers);
-  const failed = ended.find((e): e is PromiseRejectedResult => e.status === 'rejected');
+  });
+  const failed = settled.find((e): e is PromiseRejectedResult => e?.status === 'rejected');
   if (failed) throw failed.reason;
   return { started };
 }
