@@ -229,6 +229,16 @@ export const errorCatalog = {
     hint: 'Wait for it to finish (`ncupd status`); the message names its process and transaction. A lock of a dead process is taken over automatically.',
     retryable: true,
   },
+  NCUPD_ROLLOUT_HALTED: {
+    message: 'The rollout is halted: an instance ended rolled back, rollback-failed or failed, and no further instance starts until an operator resumes it.',
+    hint: 'Look at the instance the message names (`ncupd status`, `ncupd history --instance NAME`), fix the cause (for example hold or remove the bad release), then run `ncupd rollout resume` and `ncupd rollout` (docs/fleets.md).',
+    retryable: false,
+  },
+  NCUPD_ROLLOUT_NOT_CONFIGURED: {
+    message: 'The configuration has no `rollout` section.',
+    hint: 'Add `rollout:` with its rings to the configuration (docs/fleets.md), or update instances one by one with `ncupd now`.',
+    retryable: false,
+  },
   NCUPD_JOURNAL_FAILED: {
     message: 'The transaction journal could not be written durably.',
     hint: 'Check the disk and permissions of the state directory; ncupd does not change an instance it cannot journal.',

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { createLocalHost } from '../../../daemon/hosts/local/index.js';
 import type { DbType } from '../../fixtures/harness/instance.js';
 import { buildGitRepository, type BuiltGitRepository, type GitTagSpec } from '../../fixtures/release-builder/git-repository.js';
-import { makeBed, type Bed } from '../../daemon/engine/transaction-bed.js';
+import { makeBed, type Bed, type BedOptions } from '../../daemon/engine/transaction-bed.js';
 import { treeHashExcept } from '../../helpers/tree-hash.js';
 
 const host = createLocalHost();
@@ -31,6 +31,8 @@ export interface GitBedOptions {
   readonly more?: readonly GitTagSpec[];
   /** A repository built beforehand (to make patches against it); else one is built from the options. */
   readonly repo?: BuiltGitRepository;
+  /** Where the instance is made, reached and served (makeBed's options of these names), for the SSH suites. */
+  readonly remote?: Pick<BedOptions, 'ssh' | 'serve' | 'instancePath' | 'dataOutside' | 'instance'>;
 }
 
 export function buildBedRepository(options: GitBedOptions = {}): Promise<BuiltGitRepository> {
@@ -40,8 +42,8 @@ export function buildBedRepository(options: GitBedOptions = {}): Promise<BuiltGi
 export async function makeGitBed(options: GitBedOptions = {}): Promise<GitBed> {
   const repo = options.repo ?? (await buildBedRepository(options));
   const bed = await makeBed({
-    db: options.db, strategy: 'git', target: repo.tags['33.0.6']!.release,
-    instance: { release: repo.tags['33.0.5']!.release, checkout: { repository: repo.bare, tag: 'v33.0.5' } },
+    ...options.remote, db: options.db, strategy: 'git', target: repo.tags['33.0.6']!.release,
+    instance: { ...options.remote?.instance, release: repo.tags['33.0.5']!.release, checkout: { repository: repo.bare, tag: 'v33.0.5' } },
     // version.php of a checkout says channel "git", which the update server answers with nothing.
     instanceConfig: { channel: 'stable' },
     instanceYaml: ['git:', `  keyring: ${repo.keyringPath}`, '  allowFileProtocol: true', ...(options.gitConfig ?? []).map((l) => `  ${l}`)],
