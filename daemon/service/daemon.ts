@@ -15,7 +15,7 @@ import { ROLLBACK_STOP_EXTENSION_S } from '../engine/systemd-notify.js';
 import { holdTimeout } from './sd-notify.js';
 import { NcupdError } from '../errors/ncupd-error.js';
 import type { Host } from '../hosts/host.js';
-import { withInstanceHost } from '../hosts/registry.js';
+import { hostKindOf, withInstanceHost } from '../hosts/registry.js';
 import { checkRelease, type CheckResult } from '../releases/check-release.js';
 import { windowState } from './cron-window.js';
 import { readDaemonState, withInstance, writeDaemonState, type DaemonMemory } from './daemon-state.js';
@@ -68,6 +68,8 @@ function dataSnapshotStatus(check: CheckResult | undefined): InstanceStatus['dat
 
 interface Runtime {
   check?: CheckResult;
+  /** Newest snapshot of an SSH instance, read on its host at the last check. */
+  remoteSnapshot?: InstanceStatus['lastSnapshot'];
   lastCheckAt?: string;
   lastCheckError?: string;
   running?: Running;
@@ -176,7 +178,11 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   async function check(instance: InstanceConfig): Promise<void> {
     const r = rt(instance.name);
     try {
-      const result = await withInstanceHost(instance, host, (instanceHost) => checkRelease(instanceHost, instance, {}));
+      const result = await withInstanceHost(instance, host, async (instanceHost) => {
+        const checked = await checkRelease(instanceHost, instance, {});
+        if (hostKindOf(instance) === 'ssh') r.remoteSnapshot = await lastSnapshotOn(instanceHost, config.stateDir, instance.name);
+        return checked;
+      });
       r.check = result;
       r.lastCheckAt = now().toISOString();
       r.lastCheckError = undefined;
@@ -377,7 +383,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       lastRun: last ? { txid: last.txid, result: last.result, from: last.from, to: last.to, startedAt: last.startedAt, endedAt: last.endedAt, windowMs: last.windowMs, failedStage: last.failedStage, errorCode: last.errorCode, message: last.message } : undefined,
       maintenance: r.running ? { on: ['maintenance-on', 'wait-cron', 'snapshot', 'apply', 'upgrade', 'checks'].includes(r.running.stage), since: undefined }
         : r.check ? { on: r.check.instance.maintenance, since: undefined } : undefined,
-      lastSnapshot: await lastSnapshot(config.stateDir, instance.name),
+      lastSnapshot: hostKindOf(instance) === 'ssh' ? r.remoteSnapshot : await lastSnapshot(config.stateDir, instance.name),
       nextWindow: windows.nextOpensAt?.toISOString(), windowOpen: windows.open,
       paused: memory.instances[instance.name]?.paused !== undefined,
       rollbackCount: history.filter((h) => h.result === 'rolled-back' || h.result === 'rollback-failed').length,
@@ -474,11 +480,8 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
 /** The newest snapshot of an instance: its age (from the transaction id's time) and size on disk. */
 async function lastSnapshot(stateDir: string, instance: string): Promise<InstanceStatus['lastSnapshot']> {
   const dir = join(stateDir, 'snapshots', instance);
-  const names = (await readdir(dir).catch(() => [] as string[])).filter((n) => /^\d{8}T\d{6}Z-[0-9a-f]{6}$/.test(n)).sort();
-  const txid = names.at(-1);
+  const txid = newestSnapshot(await readdir(dir).catch(() => [] as string[]));
   if (!txid) return undefined;
-  const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z/.exec(txid)!;
-  const taken = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6]));
   let size = 0;
   const walk = async (path: string): Promise<void> => {
     const s = await stat(path).catch(() => undefined);
@@ -487,5 +490,27 @@ async function lastSnapshot(stateDir: string, instance: string): Promise<Instanc
     else size += s.size;
   };
   await walk(join(dir, txid));
-  return { txid, ageSeconds: Math.max(0, Math.round((Date.now() - taken) / 1000)), sizeBytes: size };
+  return snapshotStatus(txid, size);
+}
+
+/**
+ * The same for an instance reached over SSH, whose snapshots are written on its own host: read
+ * there, at check time (a status request must not open SSH connections).
+ */
+async function lastSnapshotOn(host: Host, stateDir: string, instance: string): Promise<InstanceStatus['lastSnapshot']> {
+  const dir = join(stateDir, 'snapshots', instance);
+  const txid = newestSnapshot(await host.listDir(dir).catch(() => [] as string[]));
+  if (!txid) return undefined;
+  const du = await host.run({ file: 'du', args: ['-s', '-b', '--', join(dir, txid)], reject: false });
+  return snapshotStatus(txid, Number(/^\d+/.exec(du.stdout)?.[0] ?? 0));
+}
+
+function newestSnapshot(names: readonly string[]): string | undefined {
+  return names.filter((n) => /^\d{8}T\d{6}Z-[0-9a-f]{6}$/.test(n)).sort().at(-1);
+}
+
+function snapshotStatus(txid: string, sizeBytes: number): NonNullable<InstanceStatus['lastSnapshot']> {
+  const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z/.exec(txid)!;
+  const taken = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6]));
+  return { txid, ageSeconds: Math.max(0, Math.round((Date.now() - taken) / 1000)), sizeBytes };
 }

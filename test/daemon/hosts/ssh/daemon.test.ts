@@ -49,12 +49,15 @@ describe('ncupd daemon with an instance over SSH (loopback sshd, SQLite)', funct
       const [open] = await listUnfinishedTransactions(bed.stateDir, 'cloud');
       assert.ok(open, 'the transaction was left open');
       const daemon = local.start({ file: process.execPath, args: [MAIN, 'daemon', '--config', bed.config], env: { NCUPD_TEST_TICK_MS: '500' } });
+      let shown: DaemonStatus['instances'][number] | undefined;
       try {
-        await waitFor('the scheduled update after recovery', async () => {
+        // Until the check after the update has also read the new snapshot on the target.
+        shown = await waitFor('the scheduled update after recovery', async () => {
           if (!existsSync(join(bed.work, 'control.sock'))) return undefined;
           const status = await runNcupd(['status', '--json', '--config', bed.config]);
           if (status.exitCode !== 0) return undefined;
-          return parseJson<DaemonStatus>(status.stdout).instances[0]?.lastRun?.result === 'updated' ? true : undefined;
+          const cloud = parseJson<DaemonStatus>(status.stdout).instances[0];
+          return cloud?.lastRun?.result === 'updated' && cloud.lastSnapshot?.txid === cloud.lastRun.txid ? cloud : undefined;
         });
       } finally {
         const ended = await daemon.stop(60_000);
@@ -64,6 +67,8 @@ describe('ncupd daemon with an instance over SSH (loopback sshd, SQLite)', funct
       const history = await readHistory(bed.stateDir, { instance: 'cloud', limit: 10 });
       // Newest first: the scheduled update, then the recovery's rollback of the cut transaction.
       assert.deepEqual(history.map((h) => [h.txid === open.txid, h.result]), [[false, 'updated'], [true, 'rolled-back']]);
+      // The remote instance's snapshot lives on its host; status reports it as read there.
+      assert.ok((shown?.lastSnapshot?.sizeBytes ?? 0) > 0, JSON.stringify(shown?.lastSnapshot));
       const after = await instanceState(bed.instance);
       assert.equal(after.files, before.files, 'user files unchanged through the rollback and the update');
       assert.deepEqual(after.rows.users, before.rows.users);
