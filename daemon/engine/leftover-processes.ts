@@ -1,4 +1,5 @@
 import type { RunContext } from './context.js';
+import { commandLinePattern } from '../hosts/process-pattern.js';
 
 const WAIT_MS = 30_000;
 
@@ -10,7 +11,7 @@ function patterns(ctx: RunContext): string[] {
 async function running(ctx: RunContext): Promise<string[]> {
   const pids: string[] = [];
   for (const pattern of patterns(ctx)) {
-    const found = await ctx.host.run({ file: 'pgrep', args: ['-f', '--', pattern], reject: false });
+    const found = await ctx.host.run({ file: 'pgrep', args: ['-f', '--', commandLinePattern(pattern)], reject: false });
     if (found.exitCode === 0) pids.push(...found.stdout.split('\n').map((l) => l.trim()).filter(Boolean));
   }
   return pids;

@@ -6,6 +6,7 @@
 import { basename, dirname } from 'node:path';
 import type { Host, RunningProcess } from '../../daemon/hosts/host.js';
 import { NcupdError } from '../../daemon/errors/ncupd-error.js';
+import { commandLinePattern } from '../../daemon/hosts/process-pattern.js';
 
 export interface ServedArchive {
   readonly url: string;
@@ -88,14 +89,8 @@ export async function serveArchive(host: Host, archivePath: string, options: Ser
   throw new NcupdError('NCUPD_UPDATER_FAILED', { stage: 'apply', detail: `the loopback server for ${name} did not start on ${host.id} (php -S)` });
 }
 
-/**
- * A server left by a run that ended without closing it (ncupd killed in the updater): found by its
- * router path, which names the run. The first character sits in brackets so that the pattern does
- * not match its own command line, nor sudo's above it.
- */
+/** A server left by a run that ended without closing it (ncupd killed in the updater): found by its router path, which names the run. */
 export async function stopLeftoverServer(host: Host, workDir: string): Promise<void> {
-  const path = routerPath(workDir);
-  const pattern = `[${path.slice(0, 1)}]${path.slice(1).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`;
   // Exit 1: nothing matched, the usual case after a normal run.
-  await host.run({ file: 'pkill', args: ['-TERM', '-f', '--', pattern], reject: false, timeoutMs: 60_000 });
+  await host.run({ file: 'pkill', args: ['-TERM', '-f', '--', commandLinePattern(routerPath(workDir))], reject: false, timeoutMs: 60_000 });
 }

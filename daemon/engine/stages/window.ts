@@ -8,6 +8,7 @@ import { makePrivateDir } from '../host-fs.js';
 import { snapshotConfig } from '../config-snapshot.js';
 import { faultWhileRunning } from '../faults.js';
 import type { Stage } from '../stage.js';
+import { commandLinePattern } from '../../hosts/process-pattern.js';
 
 /** Stage 7: maintenance on; its undo (maintenance off) runs last, after the restored instance was checked. */
 export const maintenanceOnStage: Stage = {
@@ -28,7 +29,7 @@ export const waitCronStage: Stage = {
     const pattern = `${ctx.instance.path}/cron.php`;
     const deadline = Date.now() + ctx.instance.cronWaitSeconds * 1000;
     for (;;) {
-      const running = await ctx.host.run({ file: 'pgrep', args: ['-f', '--', pattern], reject: false, signal: ctx.signal });
+      const running = await ctx.host.run({ file: 'pgrep', args: ['-f', '--', commandLinePattern(pattern)], reject: false, signal: ctx.signal });
       if (running.exitCode !== 0) return;
       if (Date.now() >= deadline) {
         throw new NcupdError('NCUPD_PREFLIGHT_FAILED', { stage: 'wait-cron', instance: ctx.instance.name,

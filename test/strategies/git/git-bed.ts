@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { createLocalHost } from '../../../daemon/hosts/local/index.js';
 import type { DbType } from '../../fixtures/harness/instance.js';
 import { buildGitRepository, type BuiltGitRepository, type GitTagSpec } from '../../fixtures/release-builder/git-repository.js';
-import { makeBed, type Bed } from '../../daemon/engine/transaction-bed.js';
+import { makeBed, type Bed, type BedOptions } from '../../daemon/engine/transaction-bed.js';
 import { treeHashExcept } from '../../helpers/tree-hash.js';
 
 const host = createLocalHost();
@@ -31,6 +31,8 @@ export interface GitBedOptions {
   readonly more?: readonly GitTagSpec[];
   /** A repository built beforehand (to make patches against it); else one is built from the options. */
   readonly repo?: BuiltGitRepository;
+  /** Reach the instance over SSH (see BedOptions.ssh). */
+  readonly ssh?: BedOptions['ssh'];
 }
 
 export function buildBedRepository(options: GitBedOptions = {}): Promise<BuiltGitRepository> {
@@ -45,6 +47,7 @@ export async function makeGitBed(options: GitBedOptions = {}): Promise<GitBed> {
     // version.php of a checkout says channel "git", which the update server answers with nothing.
     instanceConfig: { channel: 'stable' },
     instanceYaml: ['git:', `  keyring: ${repo.keyringPath}`, '  allowFileProtocol: true', ...(options.gitConfig ?? []).map((l) => `  ${l}`)],
+    ssh: options.ssh,
   });
   const git = async (args: readonly string[], cwd = bed.instance.root) =>
     (await host.run({ file: 'git', args: ['-c', 'safe.directory=*', ...args], cwd, env: { GIT_CONFIG_NOSYSTEM: '1', HOME: '/nonexistent', GIT_OPTIONAL_LOCKS: '0' } })).stdout.trim();
