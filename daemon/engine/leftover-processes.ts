@@ -1,5 +1,5 @@
 import type { RunContext } from './context.js';
-import { commandLinePattern } from '../hosts/process-pattern.js';
+import { findProcesses } from './find-processes.js';
 
 const WAIT_MS = 30_000;
 
@@ -10,10 +10,7 @@ function patterns(ctx: RunContext): string[] {
 
 async function running(ctx: RunContext): Promise<string[]> {
   const pids: string[] = [];
-  for (const pattern of patterns(ctx)) {
-    const found = await ctx.host.run({ file: 'pgrep', args: ['-f', '--', commandLinePattern(pattern)], reject: false });
-    if (found.exitCode === 0) pids.push(...found.stdout.split('\n').map((l) => l.trim()).filter(Boolean));
-  }
+  for (const pattern of patterns(ctx)) pids.push(...(await findProcesses(ctx.host, pattern)));
   return pids;
 }
 

@@ -6,7 +6,7 @@
 import { basename, dirname } from 'node:path';
 import type { Host, RunningProcess } from '../../daemon/hosts/host.js';
 import { NcupdError } from '../../daemon/errors/ncupd-error.js';
-import { commandLinePattern } from '../../daemon/hosts/process-pattern.js';
+import { selfExcludingPattern } from '../../daemon/engine/find-processes.js';
 
 export interface ServedArchive {
   readonly url: string;
@@ -92,5 +92,5 @@ export async function serveArchive(host: Host, archivePath: string, options: Ser
 /** A server left by a run that ended without closing it (ncupd killed in the updater): found by its router path, which names the run. */
 export async function stopLeftoverServer(host: Host, workDir: string): Promise<void> {
   // Exit 1: nothing matched, the usual case after a normal run.
-  await host.run({ file: 'pkill', args: ['-TERM', '-f', '--', commandLinePattern(routerPath(workDir))], reject: false, timeoutMs: 60_000 });
+  await host.run({ file: 'pkill', args: ['-TERM', '-f', '--', selfExcludingPattern(routerPath(workDir))], reject: false, timeoutMs: 60_000 });
 }

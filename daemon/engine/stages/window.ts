@@ -7,8 +7,8 @@ import { setMaintenance, occ } from '../occ.js';
 import { makePrivateDir } from '../host-fs.js';
 import { snapshotConfig } from '../config-snapshot.js';
 import { faultWhileRunning } from '../faults.js';
+import { findProcesses } from '../find-processes.js';
 import type { Stage } from '../stage.js';
-import { commandLinePattern } from '../../hosts/process-pattern.js';
 
 /** Stage 7: maintenance on; its undo (maintenance off) runs last, after the restored instance was checked. */
 export const maintenanceOnStage: Stage = {
@@ -29,14 +29,14 @@ export const waitCronStage: Stage = {
     const pattern = `${ctx.instance.path}/cron.php`;
     const deadline = Date.now() + ctx.instance.cronWaitSeconds * 1000;
     for (;;) {
-      const running = await ctx.host.run({ file: 'pgrep', args: ['-f', '--', commandLinePattern(pattern)], reject: false, signal: ctx.signal });
-      if (running.exitCode !== 0) return;
+      const running = await findProcesses(ctx.host, pattern, ctx.signal);
+      if (running.length === 0) return;
       if (Date.now() >= deadline) {
         throw new NcupdError('NCUPD_PREFLIGHT_FAILED', { stage: 'wait-cron', instance: ctx.instance.name,
-          detail: `cron.php (pid ${running.stdout.trim().split('\n').join(', ')}) still runs after ${ctx.instance.cronWaitSeconds} s`,
+          detail: `cron.php (pid ${running.join(', ')}) still runs after ${ctx.instance.cronWaitSeconds} s`,
           hint: 'A long background job holds the instance; run again later or raise cronWaitSeconds.' });
       }
-      ctx.emit({ type: 'note', message: `waiting for cron.php (pid ${running.stdout.trim()}) to finish` });
+      ctx.emit({ type: 'note', message: `waiting for cron.php (pid ${running.join(', ')}) to finish` });
       await new Promise((resolve) => setTimeout(resolve, 1000));
     }
   },
