@@ -66,7 +66,7 @@ export const errorCatalog = {
   },
   NCUPD_HOST_UNSUPPORTED: {
     message: 'This command or strategy cannot yet run on an instance reached over SSH.',
-    hint: 'Over SSH, `ncupd check`, `fetch`, `trust-host` and `now` with the archive strategy work; the updater strategy, `rollback`, `recover` and the daemon\'s runs do not yet (docs/ssh.md, "Status"). Nothing was changed on the instance.',
+    hint: 'Over SSH, `ncupd check`, `fetch`, `trust-host` and `now` with every strategy (archive, updater, git) work; `rollback`, `recover` and the daemon\'s runs do not yet (docs/ssh.md, "Status"). Nothing was changed on the instance.',
     retryable: false,
   },
   NCUPD_CONFIG_NOT_FOUND: {

@@ -10,7 +10,7 @@ import { runReloadHook } from '../reload-hook.js';
 import type { UpdateStrategy } from '../strategy.js';
 import { classifyUpdaterOutput, updaterCapabilities } from './classify-output.js';
 import { serveArchive } from './serve-archive.js';
-import { placeVerifiedArchive } from '../../daemon/releases/place-archive.js';
+import { placeArchiveForRun } from '../verified-copy.js';
 
 // Files rewritten in place, so a hard link would share the change: they are real copies (design.md).
 // Nextcloud rewrites config.php, .htaccess and .user.ini; the updater's step 8 overwrites the entry
@@ -62,8 +62,8 @@ export const updaterStrategy = {
     await makePrivateDir(ctx.host, txDir(ctx));
     ctx.state.workDir = workDir;
     ctx.state.oldRoot = join(txDir(ctx), 'old');
-    // Online, before the window: a remote instance gets its SHA-512-checked copy in the run's folder now.
-    ctx.state.placedArchive = (await placeVerifiedArchive(ctx.host, ctx.state.archive!, txDir(ctx), ctx.signal)).path;
+    // Online, before the window: a remote instance gets its SHA-512-checked copy now.
+    ctx.state.placedArchive = await placeArchiveForRun(ctx, txDir(ctx));
   },
 
   async apply(ctx) {

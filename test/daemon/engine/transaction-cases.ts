@@ -13,6 +13,7 @@ import { psql, startPrivatePostgres, superuserLogin } from '../../fixtures/harne
 import { instanceState } from '../../helpers/instance-state.js';
 import { parseJson, type runNcupd } from '../../helpers/run-ncupd.js';
 import { findLeaks } from '../../helpers/secret-scan.js';
+import { acquireLock } from '../../../daemon/engine/lock.js';
 import type { Bed, BedOptions } from './transaction-bed.js';
 
 export type StrategyId = 'archive' | 'updater' | 'git';
@@ -155,5 +156,36 @@ export async function checkWrongPasswordRefused(makeBed: (options: BedOptions) =
     }
   } finally {
     await postgres.destroy();
+  }
+}
+
+/** --dry-run stops before the window and changes nothing: the run's folder beside the root is left empty. */
+export async function checkDryRun(bed: Bed, host: Host): Promise<void> {
+  const before = await stateOf(bed);
+  const result = await bed.now(['--dry-run']);
+  assert.equal(result.exitCode, 0, result.stderr);
+  assert.match(result.stdout, /dry run: stopped before the maintenance window/);
+  assert.match(result.stdout, /✔ preflight/);
+  assert.doesNotMatch(result.stdout, /maintenance-on/);
+  assert.deepEqual(await stateOf(bed), before);
+  const work = join(bed.instance.root, '..', '.ncupd-cloud');
+  // git/ is ncupd's own repository of the git strategy, kept for the next run (strategies/git/README.md).
+  const found = (await host.run({ file: 'find', args: [work, '-mindepth', '2', '-maxdepth', '3'], reject: false })).stdout.trim();
+  const left = found.split('\n').filter((path) => path !== '' && !path.startsWith(`${work}/git/`)).join('\n');
+  assert.equal(left, '', 'the staged release (and any copy of the archive) was removed again');
+}
+
+/** A second transaction on the same instance is refused, naming the running one (the lock is this machine's). */
+export async function checkLockedRefused(bed: Bed): Promise<void> {
+  const lock = await acquireLock(bed.stateDir, 'cloud', { txid: '20261127T000000Z-abcdef', command: 'ncupd now' });
+  try {
+    const result = await bed.now(['--json']);
+    assert.equal(result.exitCode, 1);
+    const error = parseJson<{ error: { code: string; message: string } }>(result.stdout).error;
+    assert.equal(error.code, 'NCUPD_LOCKED');
+    assert.match(error.message, /20261127T000000Z-abcdef/);
+    assert.match(error.message, new RegExp(`pid ${process.pid}`));
+  } finally {
+    await lock.release();
   }
 }

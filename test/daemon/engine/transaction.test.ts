@@ -9,9 +9,8 @@ import type { DbType } from '../../fixtures/harness/instance.js';
 import { FULL_TIER } from '../../helpers/tier.js';
 import { parseJson } from '../../helpers/run-ncupd.js';
 import { makeBed } from './transaction-bed.js';
-import { assertRolledBack, assertUpdated, checkWrongPasswordRefused, fullRollbackMatrix, recordBefore, ROLLBACK_FAULTS, stateOf, status, type RollbackCase } from './transaction-cases.js';
+import { assertRolledBack, assertUpdated, checkDryRun, checkLockedRefused, checkWrongPasswordRefused, fullRollbackMatrix, recordBefore, ROLLBACK_FAULTS, stateOf, status, type RollbackCase } from './transaction-cases.js';
 import { REPO_ROOT } from '../../helpers/repo.js';
-import { acquireLock } from '../../../daemon/engine/lock.js';
 
 const host = createLocalHost();
 
@@ -62,17 +61,7 @@ describe('ncupd now: the update transaction', function () {
   it('refuses a second transaction on the same instance, naming the running one', async () => {
     const bed = await makeBed();
     try {
-      const lock = await acquireLock(join(bed.work, 'state'), 'cloud', { txid: '20261127T000000Z-abcdef', command: 'ncupd now' });
-      try {
-        const result = await bed.now(['--json']);
-        assert.equal(result.exitCode, 1);
-        const error = parseJson<{ error: { code: string; message: string } }>(result.stdout).error;
-        assert.equal(error.code, 'NCUPD_LOCKED');
-        assert.match(error.message, /20261127T000000Z-abcdef/);
-        assert.match(error.message, new RegExp(`pid ${process.pid}`));
-      } finally {
-        await lock.release();
-      }
+      await checkLockedRefused(bed);
     } finally {
       await bed.close();
     }
@@ -153,16 +142,7 @@ describe('ncupd now: the update transaction', function () {
   it('stops before the window with --dry-run, changing nothing', async () => {
     const bed = await makeBed();
     try {
-      const before = await stateOf(bed);
-      const result = await bed.now(['--dry-run']);
-      assert.equal(result.exitCode, 0, result.stderr);
-      assert.match(result.stdout, /dry run: stopped before the maintenance window/);
-      assert.match(result.stdout, /✔ preflight/);
-      assert.doesNotMatch(result.stdout, /maintenance-on/);
-      assert.deepEqual(await stateOf(bed), before);
-      const work = join(dirname(bed.instance.root), '.ncupd-cloud');
-      const left = (await host.run({ file: 'find', args: [work, '-mindepth', '2', '-maxdepth', '3'], reject: false })).stdout.trim();
-      assert.equal(left, '', 'the staged release was removed again');
+      await checkDryRun(bed, host);
     } finally {
       await bed.close();
     }

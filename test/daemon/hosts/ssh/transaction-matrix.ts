@@ -6,7 +6,7 @@ import type { Host } from '../../../../daemon/hosts/host.js';
 import type { DbType } from '../../../fixtures/harness/instance.js';
 import { FULL_TIER } from '../../../helpers/tier.js';
 import { makeBed, type Bed, type BedOptions } from '../../engine/transaction-bed.js';
-import { assertRolledBack, assertUpdated, checkWrongPasswordRefused, fullRollbackMatrix, recordBefore, type RollbackCase, type StrategyId } from '../../engine/transaction-cases.js';
+import { assertRolledBack, assertUpdated, checkDryRun, checkLockedRefused, checkWrongPasswordRefused, fullRollbackMatrix, recordBefore, type RollbackCase, type StrategyId } from '../../engine/transaction-cases.js';
 import { makeGitBed } from '../../../strategies/git/git-bed.js';
 import assert from 'node:assert/strict';
 
@@ -43,6 +43,10 @@ export function rollbackTitle({ db, strategy, fault }: RollbackCase): string {
 }
 
 export const WRONG_PASSWORD_TITLE = 'refuses before any change when the database password is wrong (password authentication, not trust)';
+export const LOCKED_TITLE = 'refuses a second transaction on the same instance, naming the running one';
+export function dryRunTitle(strategy: StrategyId): string {
+  return `stops before the window with --dry-run, changing nothing (${strategy})`;
+}
 
 /** Defines the matrix's tests in the current describe block; `reach` is called once the target is up (in a before hook). */
 export function defineTransactionMatrix(reach: () => MatrixTarget, options: MatrixOptions = {}): void {
@@ -61,7 +65,7 @@ export function defineTransactionMatrix(reach: () => MatrixTarget, options: Matr
           const summary = await assertUpdated(bed, target.host, await bed.now(['--json']), before);
           if (strategy !== 'git') {
             // The verified archive reached the target over SFTP into the run's private folder (checked there).
-            const copy = `${bed.instance.root}/../.ncupd-cloud/${summary.txid}/nextcloud-33.0.6.zip`;
+            const copy = `${bed.instance.root}/../.ncupd-cloud/${summary.txid}/download/nextcloud-33.0.6.zip`;
             assert.ok(await target.host.exists(copy), 'the archive copy is in the run folder on the target');
           }
         } finally {
@@ -83,6 +87,27 @@ export function defineTransactionMatrix(reach: () => MatrixTarget, options: Matr
       }
     });
   }
+
+  for (const strategy of strategies) {
+    test(dryRunTitle(strategy))(dryRunTitle(strategy), async () => {
+      const target = reach();
+      const bed = await strategyBed(strategy, 'sqlite3', target.ssh);
+      try {
+        await checkDryRun(bed, target.host);
+      } finally {
+        await bed.close();
+      }
+    });
+  }
+
+  test(LOCKED_TITLE)(LOCKED_TITLE, async () => {
+    const bed = await makeBed({ ssh: reach().ssh });
+    try {
+      await checkLockedRefused(bed);
+    } finally {
+      await bed.close();
+    }
+  });
 
   test(WRONG_PASSWORD_TITLE)(WRONG_PASSWORD_TITLE, async () => {
     const target = reach();
