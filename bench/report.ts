@@ -30,7 +30,12 @@ export function printReport(r: BenchResults): void {
     out.push(table(`Data snapshots of a data directory of ${d.files.toLocaleString('en')} files, ${d.data_mb} MB (seconds)`, ['method', 'filesystem', 'take', 'restore', 'remove', 'written MB'],
       Object.entries(d.methods).map(([method, f]) => (typeof f === 'string' ? [method, f, '', '', '', ''] : [method, f.filesystem, f.take_s.toFixed(3), f.restore_s.toFixed(3), f.remove_s.toFixed(3), f.written_mb.toFixed(1)]))));
   }
-  if (r.ssh_fleet) out.push(`\nSSH fleet: ${JSON.stringify(r.ssh_fleet)}`);
+  if (typeof r.ssh_fleet === 'string') out.push(`\nSSH fleet: ${r.ssh_fleet}`);
+  else if (r.ssh_fleet) {
+    const f = r.ssh_fleet;
+    out.push(table(`ncupd check over ${f.instances} instances on ${f.hosts} SSH hosts (login ${f.login})`, ['parallel', 'wall s', 's per instance'],
+      Object.keys(f.wall_s).map((p) => [p, f.wall_s[p]!, f.seconds_per_instance[p]!])), `speedup over serial: ${f.speedup}x`);
+  }
   out.push(table('Targets (issue 8)', ['', 'target', 'measured', 'met'], r.targets.map((t) => [t.name, t.target, t.value, t.met ? 'yes' : 'NO'])));
   process.stdout.write(out.join('\n') + '\n');
 }
@@ -70,6 +75,13 @@ export function figuresMarkdown(r: BenchResults): string {
     lines.push('', `**Data snapshots of a data directory of ${d.files.toLocaleString('en')} files, ${d.data_mb} MB (seconds)**`, '',
       row(['method', 'filesystem', 'take', 'restore', 'remove', 'written MB']), row(['---', '---', '---:', '---:', '---:', '---:']),
       ...Object.entries(d.methods).map(([method, f]) => (typeof f === 'string' ? row([method, f, '', '', '', '']) : row([method, f.filesystem, f.take_s.toFixed(3), f.restore_s.toFixed(3), f.remove_s.toFixed(3), f.written_mb.toFixed(1)]))));
+  }
+  if (typeof r.ssh_fleet === 'string') lines.push('', `**SSH fleet:** ${r.ssh_fleet}`);
+  else if (r.ssh_fleet) {
+    const f = r.ssh_fleet;
+    lines.push('', `**\`ncupd check\` over ${f.instances} instances on ${f.hosts} SSH hosts (login ${f.login}); ${f.speedup}× faster than serial**`, '',
+      row(['parallel', 'wall (s)', 'per instance (s)']), row(['---:', '---:', '---:']),
+      ...Object.keys(f.wall_s).map((p) => row([p, f.wall_s[p]!, f.seconds_per_instance[p]!])));
   }
   lines.push('', '**Targets (issue 8)**', '', row(['', 'target', 'measured', 'met']), row(['---', '---', '---', '---']),
     ...r.targets.map((t) => row([t.name, t.target, t.value, t.met ? 'yes' : '**no**'])));

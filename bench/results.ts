@@ -1,4 +1,5 @@
 import type { DataSnapshotFigure } from './data-snapshots.js';
+import type { SshFleetFigures } from './ssh-fleet.js';
 // The shape of bench/results.json and the issue's targets, judged from the figures of one run.
 
 export interface DatabaseFigures {
@@ -43,8 +44,8 @@ export interface BenchResults {
   readonly databases: Readonly<Record<string, DatabaseFigures>>;
   /** Each data-snapshot method that runs for real here, on the same data directory. */
   data_snapshots?: { readonly files: number; readonly data_mb: number; readonly methods: Readonly<Record<string, DataSnapshotFigure | string>> };
-  /** Filled by the SSH fleet part where it ran. */
-  ssh_fleet?: Readonly<Record<string, unknown>>;
+  /** `ncupd check` over 50 instances on five SSH hosts (issue 6), where sshd could run. */
+  ssh_fleet?: SshFleetFigures | string;
   readonly raw: Readonly<Record<string, unknown>>;
   targets: Target[];
 }

@@ -14,6 +14,8 @@ import { measureVerify } from './verify-throughput.js';
 import { measureForcedRollback, measureUpdate, type RollbackRun, type UpdateRun } from './scenarios.js';
 import { measureIdleDaemonRss } from './idle-rss.js';
 import { measureDataSnapshots } from './data-snapshots.js';
+import { measureSshFleet } from './ssh-fleet.js';
+import { sshdAvailable } from '../test/fixtures/harness/sshd.js';
 import { printReport } from './report.js';
 import { writeFiguresPage } from './write-figures.js';
 import { buildTargets, type BenchResults, type DatabaseFigures } from './results.js';
@@ -80,6 +82,7 @@ async function main(): Promise<void> {
   log('idle RSS of ncupd daemon');
   const idle = await measureIdleDaemonRss();
   const dataSnapshots = await measureDataSnapshots(log);
+  const sshFleet = (await sshdAvailable()) ? await measureSshFleet(log) : 'not measured: needs root and openssh-server';
 
   const unzipTimes: number[] = [];
   const archiveRuns: { update: UpdateRun; rollback: RollbackRun }[] = [];
@@ -129,6 +132,7 @@ async function main(): Promise<void> {
     peak_rss_mb: round(Math.max(...allRuns.flatMap((r) => [r.update.peakRssMb, r.rollback.peakRssMb]))),
     databases: perDatabase,
     data_snapshots: dataSnapshots,
+    ssh_fleet: sshFleet,
     raw: {
       verify_mb_s: verify.ncupd.map((v) => round(v)), sha512sum_mb_s: verify.sha512sum.map((v) => round(v)), unzip_s: unzipTimes.map((v) => round(v, 2)),
       archive: archiveRuns.map(rawRun), updater: updaterRuns.map(rawRun),

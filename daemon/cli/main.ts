@@ -41,6 +41,7 @@ const program = new Command()
   });
 
 withInstanceOptions(program.command('check').description('show the installed version, what the update server offers and the policy decision (changes nothing)'))
+  .option('--parallel <n>', 'read this many instances at once (default 8)')
   .action(async (options: GlobalOptions) => run(async (o) => (await import('./commands/check.js')).runCheck(o), options));
 
 withInstanceOptions(program.command('fetch').description('check, then download and verify the release into the cache; print its path and SHA-512'))
@@ -52,6 +53,17 @@ withInstanceOptions(program.command('now').description('update now: one transact
   .option('--state-dir <dir>', 'with --path: journal, history and snapshots (default /var/lib/ncupd)')
   .option('--reload <command...>', 'with --path: reload hook run after each swap (for example systemctl reload php8.2-fpm)')
   .action(async (options: GlobalOptions) => run(async (o) => (await import('./commands/now.js')).runNow(o), options));
+
+const rollout = program.command('rollout').description('update every configured instance in rings (rollout: in the config): start the rollout or continue the open one (docs/fleets.md)')
+  .option('-c, --config <file>', 'configuration file (default /etc/ncupd/config.yaml)')
+  .option('--json', 'machine-readable output')
+  .option('--no-wait', 'stop at a soak between rings instead of waiting for it')
+  .action(async (options: GlobalOptions & { wait?: boolean }) => run(async (o) => (await import('./commands/rollout.js')).runRolloutCommand(o), options));
+rollout.command('resume').description('clear the halt of the rollout after fixing its cause; `ncupd rollout` then continues')
+  .option('-c, --config <file>', 'configuration file (default /etc/ncupd/config.yaml)')
+  .option('--json', 'machine-readable output')
+  // The parent's -c and --json are parsed by the parent wherever they stand: read both.
+  .action(async (_options: GlobalOptions, command: Command) => run(async (o) => (await import('./commands/rollout.js')).runRolloutResume(o), command.optsWithGlobals<GlobalOptions>()));
 
 withInstanceOptions(program.command('recover').description('finish or undo every transaction a crash, a kill or a missing resource left open (the daemon does this at start)'))
   .option('--state-dir <dir>', 'with --path: state directory (default /var/lib/ncupd)')

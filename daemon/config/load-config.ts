@@ -3,6 +3,7 @@ import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { NcupdError } from '../errors/ncupd-error.js';
 import { configSchema, type NcupdConfig } from './schema.js';
+import { rolloutProblems } from '../fleet/rings.js';
 
 export const DEFAULT_CONFIG_PATH = '/etc/ncupd/config.yaml';
 
@@ -52,7 +53,7 @@ function crossChecks(input: unknown): string[] {
 /** Validates a parsed document; the result is frozen so no stage can change the config of a run. */
 export function parseConfig(input: unknown, source: string): NcupdConfig {
   const result = configSchema.safeParse(input);
-  const problems = [...(result.success ? [] : describeIssues(result.error.issues, input)), ...crossChecks(input)];
+  const problems = [...(result.success ? rolloutProblems(result.data) : describeIssues(result.error.issues, input)), ...crossChecks(input)];
   if (!result.success || problems.length > 0) {
     throw new NcupdError('NCUPD_CONFIG_INVALID', {
       detail: `${source}: ${problems.length} problem${problems.length > 1 ? 's' : ''}:\n${problems.map((p) => `  - ${p}`).join('\n')}`,

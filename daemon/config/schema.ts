@@ -153,7 +153,7 @@ export const instanceSchema = z.strictObject({
     .describe('Maintenance windows in which the daemon may apply an update (`ncupd now` ignores them). Default: every night at 03:00 server time, for two hours.'),
   soakHours: z.number().min(0).default(72)
     .describe('The daemon applies a release only this long after it first saw it offered (others find its problems first); 0 opts out.'),
-  rollbackWaitSeconds: z.number().int().min(0).default(3600).describe('How long a rollback waits (retrying with backoff) for a missing resource such as a stopped database server before it leaves the instance in maintenance for `ncupd recover` or the daemon to finish.'),
+  rollbackWaitSeconds: z.number().int().min(0).default(3600).describe('How long a rollback waits (retrying with backoff) for a missing resource such as a stopped database server or an SSH host that cannot be reached before it leaves the instance in maintenance for `ncupd recover` or the daemon to finish.'),
   cronWaitSeconds: z.number().min(0).default(300).describe('How long to wait for a running cron.php of the instance after maintenance is on.'),
   finalProbeSeconds: z.number().min(1).default(30)
     .describe('How long the final probe retries after maintenance is off: PHP with opcache sees the changed config.php only after `opcache.revalidate_freq` seconds unless the reload hook resets it.'),
@@ -199,12 +199,22 @@ export const daemonSchema = z.strictObject({
   logFormat: z.enum(['auto', 'journal', 'human', 'json']).default('auto').describe('`auto`: journald priority prefixes under systemd, human-readable on a terminal.'),
 });
 
+export const rolloutSchema = z.strictObject({
+  rings: z.array(z.strictObject({
+    name: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, { message: 'expected a short name of a-z, 0-9, ".", "_" and "-"' }).describe('Name shown in status and logs (for example `canary`).'),
+    instances: z.array(z.string().min(1)).min(1).describe('Instance names or glob patterns (`*`, `?`), for example `[cloud-01, "eu-*"]`. An instance belongs to the first ring that matches it, so `"*"` in the last ring means "all the others".'),
+  })).min(1).describe('The rings in order. Every instance must be matched by a ring, and every name and pattern must match an instance (a typo is refused, not skipped).'),
+  soakMinutes: z.number().min(0).default(60).describe('Time between the end of one ring and the start of the next (it counts from the ring\'s recorded end, so a restart keeps it).'),
+  parallel: z.number().int().min(1).default(1).describe('Most transactions running at once within a ring.'),
+});
+
 export const configSchema = z.strictObject({
   stateDir: absolutePath.default('/var/lib/ncupd').describe('Journal, history and snapshots (root only).'),
   cacheDir: absolutePath.default('/var/cache/ncupd').describe('Verified release archives, keyed by their SHA-512.'),
   instances: z.array(instanceSchema).min(1, { message: 'expected at least one instance' }).describe('The Nextcloud instances ncupd manages.'),
   daemon: daemonSchema.prefault({}).describe('The long-running service (`ncupd daemon`).'),
   notifications: z.array(notificationSchema).default([]).describe('Where the operator hears about runs, even when Nextcloud is down.'),
+  rollout: rolloutSchema.optional().describe('Update the instances in rings (docs/fleets.md): a ring starts only after the previous one succeeded and soaked; any instance that rolls back halts the rollout until `ncupd rollout resume`.'),
 });
 
 export type NcupdConfig = z.output<typeof configSchema>;
@@ -215,4 +225,5 @@ export type TrustConfig = z.output<typeof trustSchema>;
 export type DaemonConfig = z.output<typeof daemonSchema>;
 export type NotificationConfig = z.output<typeof notificationSchema>;
 export type WindowConfig = z.output<typeof windowSchema>;
+export type RolloutConfig = z.output<typeof rolloutSchema>;
 export type GitConfig = z.output<typeof gitSchema>;

@@ -18,6 +18,7 @@ import { discardPreparation, rollback } from './runner.js';
 import { checkPhase } from './stages/commit.js';
 import { UndoStack } from './undo-stack.js';
 import { stopLeftoverProcesses } from './leftover-processes.js';
+import { waitForResource } from './wait-for-resource.js';
 import { requireTransactionHost } from '../hosts/registry.js';
 
 export interface RecoverOptions {
@@ -95,7 +96,10 @@ async function recoverTransaction(options: RecoverOptions, open: UnfinishedTrans
         windowStartedAt: position.windowStarted ? Date.now() : undefined,
       },
     };
-    // A killed ncupd leaves its children running: an `occ upgrade` must not keep migrating while the database is restored.
+    // A remote host may still be unreachable (the drop that interrupted the run): wait for it, bounded.
+    await waitForResource(ctx, 'host', ctx.signal);
+    // A killed ncupd leaves its children running (over SSH, the commands a dropped connection left on
+    // the target): an `occ upgrade` must not keep migrating while the database is restored.
     await stopLeftoverProcesses(ctx);
     let result: RunSummary['result'];
     let notUndone: string[] | undefined;
@@ -142,7 +146,8 @@ export async function recoverInstance(options: RecoverOptions): Promise<RunSumma
   const emit = options.emit ?? (() => undefined);
   const open = await listUnfinishedTransactions(config.stateDir, instance.name);
   if (open.length === 0) return [];
-  requireTransactionHost(instance, options.host, 'ncupd recover');
+  // The journal is this machine's; the instance is reached through its host, reconnecting over SSH (issue 6).
+  requireTransactionHost(instance, options.host, 'ncupd recover', ['local', 'ssh']);
   const lock = await acquireLock(config.stateDir, instance.name, { txid: open[0]!.txid, command: 'ncupd recover' });
   if (lock.tookOverFrom) emit({ type: 'note', message: `took over the stale lock of pid ${lock.tookOverFrom.pid} (transaction ${lock.tookOverFrom.txid}): ${lock.staleReason ?? 'its process is gone'}` });
   try {

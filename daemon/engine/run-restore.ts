@@ -15,13 +15,15 @@ import { restorePreflightStage, restoreSnapshotStage, type RestoreSource } from 
 import { applyStage, maintenanceOnStage, snapshotStage, waitCronStage } from './stages/window.js';
 import { checksStage, finalProbeStage, maintenanceOffStage } from './stages/commit.js';
 import { dirname, join } from 'node:path';
-import { existsSync } from 'node:fs';
-import { createLocalHost } from '../hosts/local/index.js';
 import { readDataRecord } from '../snapshots/data/record.js';
 import { requireTransactionHost } from '../hosts/registry.js';
 
-/** The newest update of the instance whose way back still exists, as `ncupd rollback` offers it. */
-export async function findRestoreSource(config: NcupdConfig, instance: InstanceConfig, options: { withData?: boolean } = {}): Promise<RestoreSource & { readonly updatedAt: string; readonly to: string | undefined }> {
+/**
+ * The newest update of the instance whose way back still exists, as `ncupd rollback` offers it.
+ * The history is this machine's; the snapshot and the old code tree are on the instance's host
+ * (for a remote instance, the target: issue 6), so they are looked for through `host`.
+ */
+export async function findRestoreSource(host: Host, config: NcupdConfig, instance: InstanceConfig, options: { withData?: boolean } = {}): Promise<RestoreSource & { readonly updatedAt: string; readonly to: string | undefined }> {
   const history = await readHistory(config.stateDir, { instance: instance.name, limit: 1000 });
   const last = history.find((h) => h.result === 'updated' && h.kind !== 'restore');
   if (!last || history.indexOf(last) !== history.findIndex((h) => h.result === 'updated')) {
@@ -29,10 +31,11 @@ export async function findRestoreSource(config: NcupdConfig, instance: InstanceC
   }
   const snapshotDir = last.snapshotDir ?? join(config.stateDir, 'snapshots', instance.name, last.txid);
   const oldTree = join(dirname(instance.path), `.ncupd-${instance.name}`, last.txid, 'old');
-  if (!existsSync(snapshotDir) || !existsSync(oldTree)) {
-    throw new NcupdError('NCUPD_NO_SNAPSHOT', { instance: instance.name, detail: `the snapshot of ${last.txid} is gone (${existsSync(snapshotDir) ? oldTree : snapshotDir}); retention keeps the newest ${instance.snapshots.keep}` });
+  const missing = !(await host.exists(snapshotDir)) ? snapshotDir : !(await host.exists(oldTree)) ? oldTree : undefined;
+  if (missing) {
+    throw new NcupdError('NCUPD_NO_SNAPSHOT', { instance: instance.name, detail: `the snapshot of ${last.txid} is gone (${missing}${host.kind === 'local' ? '' : ` on ${host.id}`}); retention keeps the newest ${instance.snapshots.keep}` });
   }
-  const data = await readDataRecord(createLocalHost(), snapshotDir);
+  const data = await readDataRecord(host, snapshotDir);
   if (options.withData && (!data || data.method === 'none')) {
     throw new NcupdError('NCUPD_NO_SNAPSHOT', { instance: instance.name, detail: `the update ${last.txid} took no data snapshot, so --with-data has nothing to put back; roll back without it` });
   }
@@ -42,7 +45,7 @@ export async function findRestoreSource(config: NcupdConfig, instance: InstanceC
 /** `ncupd rollback --yes`: the restore as a transaction (fresh snapshot first; undone completely if anything fails). */
 export async function runRestore(options: { host: Host; config: NcupdConfig; instance: InstanceConfig; source: RestoreSource; emit?: (event: ProgressEvent) => void; signal?: AbortSignal }): Promise<RunSummary> {
   const { config, instance, host, source } = options;
-  requireTransactionHost(instance, host, 'ncupd rollback');
+  requireTransactionHost(instance, host, 'ncupd rollback', ['local', 'ssh']);
   const txid = newTxid();
   const startedAt = new Date().toISOString();
   const emit = options.emit ?? (() => undefined);

@@ -10,6 +10,8 @@ import type { PendingUndo } from './undo-stack.js';
 import { undoActions } from './undo-registry.js';
 import { waitForResource } from './wait-for-resource.js';
 import { diskFullPath } from './disk-full.js';
+import { isConnectionLoss } from './connection-loss.js';
+import { stopLeftoverProcesses } from './leftover-processes.js';
 
 /** Every failure leaves the runner as a coded error; a full disk is named as such, whatever tool hit it. */
 function asCodedError(error: unknown, stage: string, instance: string): NcupdError {
@@ -57,6 +59,37 @@ async function journalBestEffort(ctx: RunContext, record: Parameters<RunContext[
   }
 }
 
+const RECONNECT_ATTEMPTS = 5;
+
+/**
+ * An undo step whose connection to the instance's host dropped is run again once the host answers
+ * (waiting up to `rollbackWaitSeconds`): undo steps are idempotent, so a second run is harmless.
+ * Bounded, so a connection that keeps dropping ends in an open transaction for recovery, not a loop.
+ */
+async function retryAfterReconnect(ctx: RunContext, what: string, run: () => Promise<void>): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await run();
+      return;
+    } catch (error) {
+      if (!isConnectionLoss(error) || attempt >= RECONNECT_ATTEMPTS) throw error;
+      ctx.emit({ type: 'note', message: `lost the connection to ${ctx.host.id} during "${what}"; reconnecting to run it again` });
+      await waitForResource(ctx, 'host', ctx.signal);
+    }
+  }
+}
+
+/**
+ * After a lost connection the failed command's outcome is unknown and it may still run on the
+ * target (sshd stops a session's commands on hangup only when they had a terminal): reconnect,
+ * then stop what the run started (`occ upgrade`, the updater) before anything is restored under it.
+ */
+async function reconnectAndStopLeftovers(ctx: RunContext): Promise<void> {
+  ctx.emit({ type: 'note', message: `the connection to ${ctx.host.id} was lost in the window; reconnecting to roll back` });
+  await waitForResource(ctx, 'host', ctx.signal);
+  await retryAfterReconnect(ctx, 'stop what the run left running', () => stopLeftoverProcesses(ctx));
+}
+
 /** Runs one undo step: journaled before and after, waiting first for what it needs (the database server). */
 async function runUndoStep(ctx: RunContext, step: PendingUndo, timings?: UndoTiming[]): Promise<void> {
   const action = undoActions[step.kind];
@@ -67,8 +100,10 @@ async function runUndoStep(ctx: RunContext, step: PendingUndo, timings?: UndoTim
   try {
     if (!action) throw new Error(`unknown undo step kind "${step.kind}" (a journal from another ncupd version?)`);
     await faultPoint(`undo:${step.kind}:before`);
-    for (const resource of action.needs ?? []) await waitForResource(ctx, resource, ctx.signal);
-    await action.run(ctx, step.data ?? {});
+    await retryAfterReconnect(ctx, step.name, async () => {
+      for (const resource of action.needs ?? []) await waitForResource(ctx, resource, ctx.signal);
+      await action.run(ctx, step.data ?? {});
+    });
     await faultPoint(`undo:${step.kind}:after`);
   } catch (error) {
     const detail = error instanceof Error ? error.message : String(error);
@@ -97,8 +132,18 @@ export function fromVersionOf(ctx: RunContext): string | undefined {
  * steps (maintenance off). The same function finishes a crashed transaction in recovery, with the
  * stack rebuilt from the journal: every step is idempotent, so one that ran before the crash runs again harmlessly.
  */
-export async function rollback(ctx: RunContext): Promise<RollbackReport> {
+export async function rollback(ctx: RunContext, options: { connectionLost?: boolean } = {}): Promise<RollbackReport> {
   await faultPoint('rollback:start');
+  if (options.connectionLost && ctx.state.windowStartedAt !== undefined) {
+    try {
+      await reconnectAndStopLeftovers(ctx);
+    } catch (error) {
+      // Nothing can be undone without the host: the transaction stays open for `ncupd recover` or the daemon.
+      const why = `${ctx.host.id} cannot be reached to roll back (${error instanceof Error ? error.message : String(error)}); the transaction stays open for \`ncupd recover\``;
+      ctx.emit({ type: 'alert', message: `${ctx.instance.name}: rollback not started, maintenance mode is on: ${why}` });
+      return { notUndone: [why], restoredHealthy: false, steps: [] };
+    }
+  }
   // Nobody may write while the instance is put back: after the commit point (or a failed
   // maintenance-off) maintenance may be off; the config restore alone would not reach PHP's opcache.
   if (ctx.state.windowStartedAt !== undefined) {
@@ -172,7 +217,7 @@ export async function runStages(ctx: RunContext, stages: readonly Stage[]): Prom
       ctx.emit({ type: 'stage-end', stage: stage.name, status: 'failed', ms, detail: `${coded.code}: ${coded.message}` });
       await journalBestEffort(ctx, { type: 'failed', step: stage.name, data: { code: coded.code, message: coded.message } });
       const changed = ctx.state.windowStartedAt !== undefined;
-      const report = await rollback(ctx);
+      const report = await rollback(ctx, { connectionLost: isConnectionLoss(error) });
       const windowMs = changed ? Date.now() - ctx.state.windowStartedAt! : undefined;
       const base = { from: from(), to: to(), windowMs, stages: records, failedStage: stage.name, errorCode: coded.code, message: coded.message, rollbackSteps: report.steps };
       if (!changed && report.notUndone.length === 0) return { ...base, result: 'failed' };

@@ -1,7 +1,10 @@
 import type { RunContext } from './context.js';
 
-/** A resource an undo step cannot run without; rollback waits for it (with backoff) instead of failing. */
-export type UndoResource = 'database';
+/**
+ * A resource an undo step cannot run without; rollback waits for it (with backoff) instead of
+ * failing. `host` is the instance's host itself: an SSH target whose connection dropped (issue 6).
+ */
+export type UndoResource = 'database' | 'host';
 
 /**
  * What one kind of undo step does. Actions are idempotent: recovery may run one again after a

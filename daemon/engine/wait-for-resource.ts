@@ -20,6 +20,25 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
+interface Probe {
+  /** What is awaited, for the operator: "the MySQL/MariaDB database nc at db:3306". */
+  readonly what: string;
+  ping(): Promise<void>;
+}
+
+/** How each resource is named and asked whether it is back. */
+const probes: Readonly<Record<UndoResource, (ctx: RunContext) => Promise<Probe | undefined>>> = {
+  async database(ctx) {
+    const target = await databaseOf(ctx);
+    const method = databaseMethods[target.type];
+    if (!method) return undefined;
+    const what = `the ${target.type === 'pgsql' ? 'PostgreSQL' : target.type === 'mysql' ? 'MySQL/MariaDB' : 'SQLite'} database ${target.name}${target.type === 'sqlite3' ? ` (${target.sqlitePath ?? '?'})` : ` at ${describeDbEndpoint(target.endpoint)}`}`;
+    return { what, ping: () => method.ping(ctx.host, target) };
+  },
+  // A command that answers proves the connection is back (the SSH host reconnects on the next command).
+  host: async (ctx) => ({ what: `the host ${ctx.host.id} (${ctx.host.kind})`, ping: async () => void await ctx.host.run({ file: 'true', timeoutMs: 60_000 }) }),
+};
+
 /**
  * Before an undo step that needs a resource: if it is missing, say exactly what is awaited, journal
  * it, alert once, and retry with backoff (1 s doubling to 60 s) until it is back or the wait ends
@@ -27,15 +46,14 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
  * transaction stays open, maintenance stays on, and recovery picks it up later.
  */
 export async function waitForResource(ctx: RunContext, resource: UndoResource, stop: AbortSignal): Promise<void> {
-  const target = await databaseOf(ctx);
-  const method = databaseMethods[target.type];
-  if (!method) return;
-  const what = `the ${target.type === 'pgsql' ? 'PostgreSQL' : target.type === 'mysql' ? 'MySQL/MariaDB' : 'SQLite'} database ${target.name}${target.type === 'sqlite3' ? ` (${target.sqlitePath ?? '?'})` : ` at ${describeDbEndpoint(target.endpoint)}`}`;
+  const probe = await probes[resource](ctx);
+  if (!probe) return;
+  const { what } = probe;
   const deadline = Date.now() + ctx.instance.rollbackWaitSeconds * 1000;
   let delay = FIRST_DELAY_MS;
   for (let attempt = 1; ; attempt++) {
     try {
-      await method.ping(ctx.host, target);
+      await probe.ping();
       if (attempt > 1) ctx.emit({ type: 'note', message: `${what} is back after ${attempt - 1} failed attempt(s); rolling back` });
       return;
     } catch (error) {

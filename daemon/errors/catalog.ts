@@ -66,7 +66,7 @@ export const errorCatalog = {
   },
   NCUPD_HOST_UNSUPPORTED: {
     message: 'This command or strategy cannot yet run on an instance reached over SSH.',
-    hint: 'Over SSH, `ncupd check`, `fetch`, `trust-host` and `now` with every strategy (archive, updater, git) work; `rollback`, `recover` and the daemon\'s runs do not yet (docs/ssh.md, "Status"). Nothing was changed on the instance.',
+    hint: 'Over SSH, `ncupd check`, `fetch`, `trust-host`, `rollback`, `recover`, the daemon, and `now` with every strategy (archive, updater, git) work (docs/ssh.md, "Status"); this refusal is left for a command given another host than the instance\'s own. Nothing was changed on the instance.',
     retryable: false,
   },
   NCUPD_CONFIG_NOT_FOUND: {
@@ -229,6 +229,16 @@ export const errorCatalog = {
     hint: 'Wait for it to finish (`ncupd status`); the message names its process and transaction. A lock of a dead process is taken over automatically.',
     retryable: true,
   },
+  NCUPD_ROLLOUT_HALTED: {
+    message: 'The rollout is halted: an instance ended rolled back, rollback-failed or failed, and no further instance starts until an operator resumes it.',
+    hint: 'Look at the instance the message names (`ncupd status`, `ncupd history --instance NAME`), fix the cause (for example hold or remove the bad release), then run `ncupd rollout resume` and `ncupd rollout` (docs/fleets.md).',
+    retryable: false,
+  },
+  NCUPD_ROLLOUT_NOT_CONFIGURED: {
+    message: 'The configuration has no `rollout` section.',
+    hint: 'Add `rollout:` with its rings to the configuration (docs/fleets.md), or update instances one by one with `ncupd now`.',
+    retryable: false,
+  },
   NCUPD_JOURNAL_FAILED: {
     message: 'The transaction journal could not be written durably.',
     hint: 'Check the disk and permissions of the state directory; ncupd does not change an instance it cannot journal.',
@@ -320,7 +330,7 @@ export const errorCatalog = {
     retryable: true,
   },
   NCUPD_RESOURCE_UNAVAILABLE: {
-    message: 'A rollback waits for a resource that is missing (the database server).',
+    message: 'A rollback waits for a resource that is missing (the database server, or the instance\'s host over SSH).',
     hint: 'The instance stays in maintenance mode and the transaction stays open; bring the resource back (the message names it) and run `ncupd recover`, or let the daemon retry.',
     retryable: true,
   },

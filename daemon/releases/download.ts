@@ -113,6 +113,23 @@ async function attempt(url: string, part: string, options: DownloadOptions): Pro
  * a Range request, trying each mirror in turn. The result is keyed by its SHA-512.
  */
 export async function downloadArchive(options: DownloadOptions): Promise<DownloadedArchive> {
+  // One download per partial file at a time: a rollout runs several transactions in this process
+  // (docs/fleets.md), and two writing the same `.part` would corrupt it. The map is per process on
+  // purpose, like the file it guards; the next waiter resumes or restarts from what is on disk.
+  const key = join(options.cacheDir, 'partial', `${options.fileName}.part`);
+  const previous = partialInUse.get(key) ?? Promise.resolve();
+  const mine = previous.then(() => downloadArchiveAlone(options));
+  const settled = mine.then(() => undefined, () => undefined);
+  partialInUse.set(key, settled);
+  void settled.then(() => {
+    if (partialInUse.get(key) === settled) partialInUse.delete(key);
+  });
+  return mine;
+}
+
+const partialInUse = new Map<string, Promise<void>>();
+
+async function downloadArchiveAlone(options: DownloadOptions): Promise<DownloadedArchive> {
   if (!isSafeArchiveName(options.fileName)) throw new NcupdError('NCUPD_UPDATE_SERVER_INVALID', { detail: `refusing archive name ${JSON.stringify(options.fileName)}`, stage: 'download' });
   // Created root-only; an existing folder keeps its mode (it may be shared, like a mistaken /tmp).
   mkdirSync(options.cacheDir, { recursive: true, mode: 0o700 });

@@ -20,6 +20,10 @@ import { checkRelease, type CheckResult } from '../releases/check-release.js';
 import { windowState } from './cron-window.js';
 import { readDaemonState, withInstance, writeDaemonState, type DaemonMemory } from './daemon-state.js';
 import type { DaemonStatus, InstanceStatus, StatusSource } from './status-model.js';
+import { runRollout } from '../fleet/rollout.js';
+import { readRolloutState } from '../fleet/rollout-state.js';
+import { viewRollout } from '../fleet/rollout-view.js';
+import { healthChecker } from '../fleet/health-check.js';
 
 export interface DaemonLog {
   info(message: string): void;
@@ -107,6 +111,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     return r;
   };
   let stopping = false;
+  const rollout: { running?: Promise<void>; note?: string } = {};
   // Aborted on stop: a recovery waiting for a missing resource gives up at once (the transaction stays open).
   const stopSignal = new AbortController();
   let lastTick = Date.now();
@@ -133,16 +138,23 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     const r = rt(instance.name);
     try {
       const { recoverInstance } = await import('../engine/recover.js');
-      const summaries = await recoverInstance({
-        host, config, instance, signal: stopSignal.signal,
+      // A remote instance's transaction is recovered over its own connection (the journal is here).
+      const summaries = await withInstanceHost(instance, host, (instanceHost) => recoverInstance({
+        host: instanceHost, config, instance, signal: stopSignal.signal,
         emit: (event) => {
           if (event.type === 'alert') options.onAlert?.(instance.name, event.message);
           if (event.type === 'note' || event.type === 'waiting') log.info(`${instance.name}: recovery: ${event.type === 'note' ? event.message : `waiting for ${event.resource}`}`);
         },
-      });
+      }));
       for (const s of summaries) {
         log.warn(`${instance.name}: recovered transaction ${s.txid}: ${s.result} (${s.message ?? ''})`);
         options.onRunFinished?.(s);
+      }
+      // A check at start may have read the half-updated instance while it was recovered (the new
+      // version's code): that answer is stale, or the scheduler would skip a due update.
+      if (summaries.length > 0) {
+        r.check = undefined;
+        if (!stopping) void check(instance);
       }
       const open = await listUnfinishedTransactions(config.stateDir, instance.name);
       if (open.length === 0) {
@@ -185,22 +197,35 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     for (const instance of config.instances) if (!rt(instance.name).running) await check(instance);
   }
 
-  /** Why the scheduler does not start a transaction now, or undefined when it may. */
-  function blockedBecause(instance: InstanceConfig): string | undefined {
+  /**
+   * Whether the scheduler may start a transaction now: `later` when the instance is busy, paused,
+   * unchecked or outside its windows; `skip` when the policy or the soak says no update is due.
+   */
+  function gate(instance: InstanceConfig): { kind: 'now' } | { kind: 'later' | 'skip'; reason: string; result?: 'up-to-date' | 'held' | 'blocked' } {
     const r = rt(instance.name);
-    if (r.running) return `transaction ${r.running.txid} is running`;
-    if (r.recovering) return 'recovering an interrupted transaction';
-    if (memory.instances[instance.name]?.paused) return 'paused';
-    if (r.recoveryAt !== undefined) return 'an interrupted transaction waits for recovery';
+    const later = (reason: string) => ({ kind: 'later' as const, reason });
+    if (r.running) return later(`transaction ${r.running.txid} is running`);
+    if (r.recovering) return later('recovering an interrupted transaction');
+    if (memory.instances[instance.name]?.paused) return later('paused');
+    if (r.recoveryAt !== undefined) return later('an interrupted transaction waits for recovery');
     const verdict = r.check?.verdict;
-    if (!verdict || verdict.decision !== 'apply' || !verdict.target) return verdict ? verdict.reason : 'not checked yet';
+    if (!verdict) return later('not checked yet');
+    if (verdict.decision !== 'apply' || !verdict.target) {
+      return { kind: 'skip', reason: verdict.reason, result: verdict.decision === 'up-to-date' ? 'up-to-date' : verdict.decision === 'blocked' ? 'blocked' : 'held' };
+    }
     const failedAt = memory.instances[instance.name]?.failed?.[verdict.target.version];
-    if (failedAt) return `the update to ${verdict.target.version} was rolled back at ${failedAt}; the schedule does not retry it (\`ncupd now\` does, a newer release will be tried)`;
+    if (failedAt) return { kind: 'skip', result: 'held', reason: `the update to ${verdict.target.version} was rolled back at ${failedAt}; the schedule does not retry it (\`ncupd now\` does, a newer release will be tried)` };
     const seen = memory.instances[instance.name]?.firstSeen[verdict.target.version];
     const soakEnds = seen ? Date.parse(seen) + instance.soakHours * 3_600_000 : undefined;
-    if (soakEnds === undefined || soakEnds > now().getTime()) return `soaking until ${new Date(soakEnds ?? 0).toISOString()}`;
-    if (!windowState(instance.windows, now()).open) return 'outside its maintenance windows';
-    return undefined;
+    if (soakEnds === undefined || soakEnds > now().getTime()) return { kind: 'skip', result: 'held', reason: `soaking until ${new Date(soakEnds ?? 0).toISOString()}` };
+    if (!windowState(instance.windows, now()).open) return later('outside its maintenance windows');
+    return { kind: 'now' };
+  }
+
+  /** Why the scheduler does not start a transaction now, or undefined when it may. */
+  function blockedBecause(instance: InstanceConfig): string | undefined {
+    const g = gate(instance);
+    return g.kind === 'now' ? undefined : g.reason;
   }
 
   async function startTransaction(name: string, trigger: string, listener?: (event: ProgressEvent) => void): Promise<{ txid: string; done: Promise<RunSummary> }> {
@@ -222,8 +247,9 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     r.running = running;
     log.info(`${name}: transaction started (${trigger})`);
     // The engine (strategies, snapshots, checks) loads with the first run, not at start (docs/performance.md).
-    const done = import('../engine/run-update.js').then(({ runUpdate }) => runUpdate({
-      host, config, instance, signal: abort.signal,
+    // A remote instance gets its SSH host, as with `ncupd now` (a rollout's rings mix both).
+    const done = import('../engine/run-update.js').then(({ runUpdate }) => withInstanceHost(instance, host, (instanceHost) => runUpdate({
+      host: instanceHost, orchestrator: instanceHost === host ? undefined : host, config, instance, signal: abort.signal,
       emit: (event) => {
         if (event.type === 'stage-start') {
           running.stage = event.stage;
@@ -236,7 +262,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
         (running as { txid: string }).txid = txid;
         resolveTxid(txid);
       },
-    })).then(async (summary) => {
+    }))).then(async (summary) => {
       if ((summary.result === 'rolled-back' || summary.result === 'rollback-failed') && summary.to) {
         const version = r.check?.verdict.target?.version ?? summary.to;
         await saveMemory(withInstance(memory, name, (m) => ({ ...m, failed: { ...m.failed, [version]: now().toISOString() } }))).catch(() => undefined);
@@ -268,10 +294,66 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       const r = rt(instance.name);
       if (r.running) continue;
       if (r.recoveryAt !== undefined && Date.now() >= r.recoveryAt && !r.recovering) void recover(instance);
+      // With rings configured, updates go through the rollout only (docs/fleets.md).
+      if (config.rollout) continue;
       const why = blockedBecause(instance);
       if (why !== undefined) continue;
       await startTransaction(instance.name, 'maintenance window').catch((error: unknown) => log.error(`${instance.name}: ${errorText(error)}`));
     }
+    if (config.rollout) await tickRollout();
+  }
+
+  /**
+   * The rollout in the daemon: continued on every tick while one is open (not halted), started
+   * when an instance has an update due inside its window. Each instance runs as a scheduled
+   * transaction would; one outside its window or busy is waited for; one with nothing due counts
+   * as its policy result. A soak or a halt simply returns; the next tick looks again.
+   */
+  async function tickRollout(): Promise<void> {
+    if (rollout.running || stopping) return;
+    const stored = await readRolloutState(config.stateDir).catch((error: unknown) => {
+      log.error(`rollout: ${errorText(error)}`);
+      return null;
+    });
+    if (stored === null || stored?.halted) return;
+    const open = stored !== undefined && !stored.finishedAt;
+    if (!open && !config.instances.some((i) => gate(i).kind === 'now')) return;
+    const current = config;
+    rollout.running = runRollout({
+      config: current, waitForSoak: false, signal: stopSignal.signal, checkHealthy: healthChecker({ host, signal: stopSignal.signal }),
+      defer: (instance) => {
+        const g = gate(instance);
+        return g.kind === 'later' ? g.reason : undefined;
+      },
+      runInstance: async (instance) => {
+        const g = gate(instance);
+        if (g.kind === 'skip') {
+          const at = now().toISOString();
+          const installed = rt(instance.name).check?.instance.installedVersion ?? '?';
+          return { txid: '', instance: instance.name, result: g.result ?? 'held', from: installed, to: undefined, startedAt: at, endedAt: at, windowMs: undefined, stages: [], message: g.reason };
+        }
+        return (await startTransaction(instance.name, 'rollout')).done;
+      },
+      emit: (event) => {
+        if (event.type === 'ring-start') log.info(`rollout: ring ${event.ring} starts: ${event.instances.join(', ')}`);
+        if (event.type === 'ring-complete') log.info(`rollout: ring ${event.ring} completed`);
+        if (event.type === 'halted') {
+          const message = `rollout halted: ${event.halt.instance} ended ${event.halt.result}${event.halt.errorCode ? ` (${event.halt.errorCode})` : ''}; no further instance starts until \`ncupd rollout resume\``;
+          log.error(message);
+          options.onAlert?.(event.halt.instance, message);
+        }
+      },
+    }).then((report) => {
+      const note = report.outcome === 'soaking' ? `soaking until ${report.soakUntil}` : report.outcome;
+      if (note !== rollout.note) log.info(`rollout ${report.state.id}: ${note}`);
+      rollout.note = note;
+    }, (error: unknown) => {
+      // Another process holds the rollout (`ncupd rollout` in a terminal): the next tick tries again.
+      if (errorText(error) !== rollout.note) log.warn(`rollout: ${errorText(error)}`);
+      rollout.note = errorText(error);
+    }).finally(() => {
+      rollout.running = undefined;
+    });
   }
 
   async function statusOf(instance: InstanceConfig): Promise<InstanceStatus> {
@@ -306,6 +388,11 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     };
   }
 
+  async function rolloutStatus(): Promise<Pick<DaemonStatus, 'rollout'>> {
+    const state = await readRolloutState(config.stateDir).catch(() => undefined);
+    return state ? { rollout: viewRollout(state, config.rollout) } : {};
+  }
+
   // Start: recovery first (an interrupted transaction is finished before anything else), then a check.
   for (const instance of config.instances) {
     if ((await listUnfinishedTransactions(config.stateDir, instance.name)).length > 0) void recover(instance);
@@ -323,6 +410,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       return {
         version: options.version, startedAt, pid: process.pid, configPath: options.configPath, configLoadedAt, configError,
         instances: await Promise.all(config.instances.map((i) => statusOf(i))),
+        ...(config.rollout ? await rolloutStatus() : {}),
       };
     },
     async startRun(instance) {
@@ -366,6 +454,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       clearInterval(ticker);
       schedule.stop();
       await Promise.allSettled([...runtime.values()].map((r) => r.recovering));
+      const rolloutEnded = rollout.running;
       const runs = [...runtime.values()].map((r) => r.running).filter((r): r is Running => r !== undefined);
       if (runs.length > 0) {
         log.warn(`stopping: cancelling ${runs.length} running transaction(s); each rolls back first`);
@@ -375,6 +464,8 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
         await Promise.allSettled(runs.map((run) => run.done));
         hold.stop();
       }
+      // The rollout starts nothing more (stopSignal) and records the rolled-back runs as not done.
+      await rolloutEnded;
     },
   };
   return daemon;

@@ -1,4 +1,5 @@
 import type { RunSummary } from '../engine/journal-types.js';
+import type { RolloutView } from '../fleet/rollout-view.js';
 
 /** What the daemon knows about one instance, as `/status`, `/metrics`, `/` and `ncupd status` show it. */
 export interface InstanceStatus {
@@ -44,6 +45,8 @@ export interface DaemonStatus {
   /** The last config reload that failed (the old config stays in force), if any. */
   readonly configError: string | undefined;
   readonly instances: readonly InstanceStatus[];
+  /** The rollout over the rings (docs/fleets.md), when the config has one and it has run. */
+  readonly rollout?: RolloutView;
 }
 
 /** What the HTTP endpoint and the control socket need from the daemon (the seam between them). */

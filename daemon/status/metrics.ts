@@ -67,6 +67,15 @@ export async function renderMetrics(status: DaemonStatus): Promise<{ readonly co
   const gauges = INSTANCE_GAUGES.map((g) => ({ ...g, metric: new Gauge({ name: g.name, help: g.help, labelNames: [INSTANCE_LABEL], registers }) }));
   const counters = INSTANCE_COUNTERS.map((c) => ({ ...c, metric: new Counter({ name: c.name, help: c.help, labelNames: [INSTANCE_LABEL], registers }) }));
 
+  // The rollout (docs/fleets.md): registered always, sampled only when rings are configured and a rollout ran.
+  const rolloutHalted = new Gauge({ name: 'ncupd_rollout_halted', help: 'Whether the rollout is halted until `ncupd rollout resume` (1) or not (0).', labelNames: ['rollout'], registers });
+  const rolloutSoak = new Gauge({ name: 'ncupd_rollout_soak_until_timestamp_seconds', help: 'When the soak before the next ring of the rollout ends.', labelNames: ['rollout', 'ring'], registers });
+  if (status.rollout) {
+    rolloutHalted.set({ rollout: status.rollout.id }, status.rollout.halted ? 1 : 0);
+    const until = seconds(status.rollout.soakUntil);
+    if (until !== undefined) rolloutSoak.set({ rollout: status.rollout.id, ring: status.rollout.currentRing ?? '' }, until);
+  }
+
   for (const instance of status.instances) {
     const labels = { [INSTANCE_LABEL]: instance.name };
     info.set({ ...labels, host: instance.host, installed_version: instance.installedVersion ?? '', available_version: instance.available ?? '' }, 1);

@@ -1,4 +1,6 @@
 import type { DaemonStatus, InstanceStatus } from '../service/status-model.js';
+import type { RolloutView } from '../fleet/rollout-view.js';
+import type { InstanceRecord } from '../fleet/rollout-state.js';
 
 /**
  * Copies exactly the fields of the model, so whatever else the daemon's objects carry at run time
@@ -25,10 +27,26 @@ function pickInstance(i: InstanceStatus): InstanceStatus {
   };
 }
 
+function pickRecord(r: InstanceRecord): InstanceRecord {
+  return { ring: r.ring, status: r.status, result: r.result, txid: r.txid, from: r.from, to: r.to, errorCode: r.errorCode, message: r.message, startedAt: r.startedAt, endedAt: r.endedAt };
+}
+
+function pickRollout(r: RolloutView): RolloutView {
+  const h = r.halted;
+  return {
+    id: r.id, startedAt: r.startedAt, finishedAt: r.finishedAt, currentRing: r.currentRing, soakUntil: r.soakUntil,
+    halted: h && { at: h.at, ring: h.ring, instance: h.instance, result: h.result, errorCode: h.errorCode, reason: h.reason },
+    rings: r.rings.map((ring) => ({ name: ring.name, startedAt: ring.startedAt, completedAt: ring.completedAt,
+      instances: Object.fromEntries(Object.entries(ring.instances).map(([name, record]) => [name, pickRecord(record)])) })),
+  };
+}
+
 export function pickStatus(s: DaemonStatus): DaemonStatus {
   return {
     version: s.version, startedAt: s.startedAt, pid: s.pid, configPath: s.configPath, configLoadedAt: s.configLoadedAt,
     configError: s.configError, instances: s.instances.map(pickInstance),
+    // Present only with rings configured, so the keys of a daemon without a rollout stay as they were.
+    ...(s.rollout ? { rollout: pickRollout(s.rollout) } : {}),
   };
 }
 

@@ -4,6 +4,7 @@ import type { RunSummary } from '../../engine/journal-types.js';
 import { resolveConfig, selectInstances, type GlobalOptions } from '../context.js';
 import { explain, progressLine, summaryLine } from '../progress.js';
 import { extendStopTimeout } from '../../engine/systemd-notify.js';
+import { withInstanceHost } from '../../hosts/registry.js';
 
 /**
  * `ncupd recover`: finishes or undoes every transaction a crash left open (the daemon runs the
@@ -26,13 +27,14 @@ export async function runRecover(options: GlobalOptions): Promise<number> {
   let exit = 0;
   try {
     for (const instance of selectInstances(config, options.instance)) {
-      const found = await recoverInstance({
-        host, config, instance, signal: stop.signal,
+      // A remote instance is reached over a fresh connection, opened only when it has something to recover.
+      const found = await withInstanceHost(instance, host, (instanceHost) => recoverInstance({
+        host: instanceHost, config, instance, signal: stop.signal,
         emit: (event) => {
           const line = options.json ? undefined : progressLine(event);
           if (line) process.stdout.write(`${line}\n`);
         },
-      });
+      }));
       if (found.length === 0 && !options.json) process.stdout.write(`${instance.name}: nothing to recover\n`);
       for (const summary of found) {
         summaries.push(summary);

@@ -1,6 +1,9 @@
 import { createLocalHost } from '../../hosts/local/index.js';
 import { findRestoreSource, runRestore } from '../../engine/run-restore.js';
 import { NcupdError } from '../../errors/ncupd-error.js';
+import { withInstanceHost } from '../../hosts/registry.js';
+import type { Host } from '../../hosts/host.js';
+import type { InstanceConfig, NcupdConfig } from '../../config/schema.js';
 import { resolveConfig, selectInstances, type GlobalOptions } from '../context.js';
 import { explain, progressLine, summaryLine } from '../progress.js';
 
@@ -28,9 +31,14 @@ export async function runRollback(options: GlobalOptions & { yes?: boolean; with
   if (!options.instance) throw new NcupdError('NCUPD_USAGE', { detail: 'ncupd rollback needs --instance <name>: it restores one instance' });
   const config = resolveConfig(options);
   const [instance] = selectInstances(config, options.instance);
-  const source = await findRestoreSource(config, instance!, { withData: options.withData ?? false });
+  // A remote instance's snapshot is looked for, and put back, over one SSH connection (issue 6).
+  return withInstanceHost(instance!, createLocalHost(), (host) => rollbackOn(host, config, instance!, options));
+}
+
+async function rollbackOn(host: Host, config: NcupdConfig, instance: InstanceConfig, options: { yes?: boolean; withData?: boolean }): Promise<number> {
+  const source = await findRestoreSource(host, config, instance, { withData: options.withData ?? false });
   const lines = [
-    `${instance!.name}: the update ${source.txid} (${source.version} -> ${source.to ?? '?'}) ended ${age(source.updatedAt)} ago, at ${source.updatedAt}.`,
+    `${instance.name}: the update ${source.txid} (${source.version} -> ${source.to ?? '?'}) ended ${age(source.updatedAt)} ago, at ${source.updatedAt}.`,
     `Rolling back puts back its snapshot: the code tree, config/ and the database as they were just before that update (${source.version}).`,
     `LOST: every database change since then (${age(source.updatedAt)}): new and changed shares, comments, calendar and contact entries, users, app settings,`,
     '  and the file index: files uploaded since stay in the data directory, but Nextcloud will not list them until `occ files:scan --all`.',
@@ -43,7 +51,7 @@ export async function runRollback(options: GlobalOptions & { yes?: boolean; with
   }
   process.stdout.write(`${lines.join('\n')}\n`);
   const summary = await runRestore({
-    host: createLocalHost(), config, instance: instance!, source,
+    host, config, instance, source,
     emit: (event) => {
       const line = progressLine(event);
       if (line) process.stdout.write(`${line}\n`);
@@ -51,7 +59,7 @@ export async function runRollback(options: GlobalOptions & { yes?: boolean; with
   });
   process.stdout.write([summaryLine(summary), ...explain(summary)].join('\n') + '\n');
   if (summary.result === 'updated') {
-    process.stdout.write(`  restored ${source.version}; run \`sudo -u ${instance!.webUser} php ${instance!.path}/occ files:scan --all\` so the file index matches the data directory${source.withData ? '' : ` (files uploaded since ${source.updatedAt} are on disk but not in the restored index)`}\n`);
+    process.stdout.write(`  restored ${source.version}; run \`sudo -u ${instance.webUser} php ${instance.path}/occ files:scan --all\` so the file index matches the data directory${source.withData ? '' : ` (files uploaded since ${source.updatedAt} are on disk but not in the restored index)`}\n`);
   }
   return summary.result === 'updated' ? 0 : summary.result === 'rolled-back' ? 7 : summary.result === 'rollback-failed' ? 8 : 1;
 }

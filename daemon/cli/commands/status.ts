@@ -4,6 +4,20 @@ import { listUnfinishedTransactions } from '../../engine/journal.js';
 import { readDaemonState } from '../../service/daemon-state.js';
 import type { DaemonStatus, InstanceStatus } from '../../service/status-model.js';
 import { resolveConfig, selectInstances, type GlobalOptions } from '../context.js';
+import type { NcupdConfig } from '../../config/schema.js';
+import { readRolloutState } from '../../fleet/rollout-state.js';
+import { rolloutLines, viewRollout, type RolloutView } from '../../fleet/rollout-view.js';
+
+/** The rollout as the state directory records it (undefined without a rollout section or before the first). */
+async function rolloutOf(config: NcupdConfig): Promise<RolloutView | undefined> {
+  if (!config.rollout) return undefined;
+  const state = await readRolloutState(config.stateDir).catch(() => undefined);
+  return state ? viewRollout(state, config.rollout) : undefined;
+}
+
+function withRollout(out: string[], rollout: RolloutView | undefined): string[] {
+  return rollout ? [...out, ...rolloutLines(rollout)] : out;
+}
 
 function lines(status: DaemonStatus | undefined, instances: readonly Partial<InstanceStatus>[]): string[] {
   const out = [status ? `ncupd daemon ${status.version}, pid ${status.pid}, since ${status.startedAt}${status.configError ? `\n  CONFIG RELOAD FAILED (old config in force): ${status.configError}` : ''}` : 'no ncupd daemon answers: showing what the state directory records'];
@@ -27,8 +41,9 @@ export async function runStatus(options: GlobalOptions): Promise<number> {
     await askDaemon(config.daemon.controlSocket, { cmd: 'status' }, (reply) => {
       if (reply.type === 'status') status = reply.status;
     });
-    const shown = status ? { ...status, instances: status.instances.filter((i) => wanted.has(i.name)) } : undefined;
-    process.stdout.write(options.json ? `${JSON.stringify(shown)}\n` : `${lines(shown, shown?.instances ?? []).join('\n')}\n`);
+    const rollout = status?.rollout ?? (await rolloutOf(config));
+    const shown = status ? { ...status, instances: status.instances.filter((i) => wanted.has(i.name)), ...(rollout ? { rollout } : {}) } : undefined;
+    process.stdout.write(options.json ? `${JSON.stringify(shown)}\n` : `${withRollout(lines(shown, shown?.instances ?? []), rollout).join('\n')}\n`);
     return 0;
   }
   const memory = await readDaemonState(config.stateDir);
@@ -44,7 +59,8 @@ export async function runStatus(options: GlobalOptions): Promise<number> {
       updateCount: history.filter((h) => h.result === 'updated').length,
     });
   }
-  process.stdout.write(options.json ? `${JSON.stringify({ daemon: false, instances })}\n` : `${lines(undefined, instances).join('\n')}\n`);
+  const rollout = await rolloutOf(config);
+  process.stdout.write(options.json ? `${JSON.stringify({ daemon: false, instances, ...(rollout ? { rollout } : {}) })}\n` : `${withRollout(lines(undefined, instances), rollout).join('\n')}\n`);
   return 0;
 }
 

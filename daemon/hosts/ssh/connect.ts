@@ -63,7 +63,12 @@ export async function openConnection(target: SshTarget): Promise<Client> {
   };
   const client = new ssh2.Client();
   return new Promise<Client>((resolve, reject) => {
+    let failed = false;
     const fail = (error: Error & { level?: string; code?: string }) => {
+      // A handshake that timed out still reports the socket's end later ("Connection lost before
+      // handshake"): that second error is the same failure, and must not go unhandled (a crash).
+      if (failed) return;
+      failed = true;
       client.end();
       const refused = check.refusal();
       if (refused) return reject(refused);
@@ -74,9 +79,12 @@ export async function openConnection(target: SshTarget): Promise<Client> {
       const reason = error.level === 'client-timeout' ? `no SSH handshake within ${target.connectTimeoutSeconds} s` : error.code ?? error.message;
       reject(new NcupdError('NCUPD_SSH_CONNECT_FAILED', { detail: `${where}: ${reason}`, cause: error }));
     };
-    client.once('error', fail);
+    client.on('error', fail);
     client.once('ready', () => {
       client.off('error', fail);
+      // Without it every command pays Nagle's wait for a delayed ACK (about 40 ms each on loopback):
+      // our small channel requests sit unsent while the server's previous small packet is unacknowledged.
+      client.setNoDelay(true);
       resolve(client);
     });
     client.connect(config);

@@ -19,6 +19,8 @@ export interface RemoteOutcome {
   readonly canceled: boolean;
   /** The connection ended before the command reported how it ended. */
   readonly connectionLost: boolean;
+  /** The remote process (the login shell's pid, exec'd into the program or sudo), once it was learned. */
+  readonly pid: number | undefined;
   readonly durationMs: number;
 }
 
@@ -80,6 +82,7 @@ export async function execRemote(client: Client, line: string, options: RemoteEx
   let canceled = false;
   const timers: NodeJS.Timeout[] = [];
   let header: Buffer | undefined = Buffer.alloc(0);
+  let learnedPid: number | undefined;
   let resolvePid: (pid: number | undefined) => void = () => undefined;
   const pid = new Promise<number | undefined>((resolve) => (resolvePid = resolve));
   let stopping = false;
@@ -105,7 +108,8 @@ export async function execRemote(client: Client, line: string, options: RemoteEx
     const newline = header.indexOf(10);
     if (newline < 0) return;
     const value = Number(header.subarray(0, newline).toString('latin1'));
-    resolvePid(Number.isInteger(value) && value > 1 ? value : undefined);
+    learnedPid = Number.isInteger(value) && value > 1 ? value : undefined;
+    resolvePid(learnedPid);
     stdout.push(header.subarray(newline + 1));
     header = undefined;
   });
@@ -141,6 +145,7 @@ export async function execRemote(client: Client, line: string, options: RemoteEx
         timedOut,
         canceled,
         connectionLost: !reported && !timedOut && !canceled,
+        pid: learnedPid,
         durationMs: Date.now() - started,
       });
     });

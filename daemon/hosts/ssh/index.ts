@@ -8,7 +8,7 @@ import { NcupdError } from '../../errors/ncupd-error.js';
 import { ChannelOpenError, connectionPool } from './connection-pool.js';
 import { execRemote, type RemoteExec, type RemoteKill, type RemoteOutcome } from './exec.js';
 import { sftpReadFile, sftpWriteFile } from './sftp-files.js';
-import { KILL_TREE_SCRIPT, remoteCommandLine, userSwitch } from './shell-quote.js';
+import { KILL_TREE_SCRIPT, STOP_LOST_SCRIPT, remoteCommandLine, userSwitch } from './shell-quote.js';
 import { describeTarget, type SshTarget } from './target.js';
 
 export type { SshTarget } from './target.js';
@@ -57,11 +57,41 @@ export function createSshHost(target: SshTarget, id = target.host): Host & { clo
   const launch = async (client: Client, spec: CommandSpec, timeoutMs: number | undefined): Promise<RemoteExec> =>
     execRemote(client, remoteCommandLine(spec, target.user), { input: spec.input, timeoutMs, signal: spec.signal, kill });
 
+  // Commands whose connection dropped before they ended: sshd leaves a command without a terminal
+  // running on hangup, so an `occ upgrade` would go on migrating under a rollback, and an undo step
+  // run again would race its first run. The next command stops them first, on the new connection.
+  const lost: { pid: number; file: string }[] = [];
+  const noteLost = (outcome: RemoteOutcome, spec: CommandSpec) => {
+    if (outcome.connectionLost && outcome.pid !== undefined) lost.push({ pid: outcome.pid, file: spec.file });
+  };
+  let stoppingLost: Promise<void> | undefined;
+  const stopLost = (): Promise<void> => {
+    if (stoppingLost) return stoppingLost;
+    if (lost.length === 0) return Promise.resolve();
+    stoppingLost = (async () => {
+      while (lost.length > 0) {
+        const { pid, file } = lost[0]!;
+        const stopper = await pool.withClient((client) => execRemote(client, remoteCommandLine({ file: 'sh', args: ['-c', STOP_LOST_SCRIPT, file, String(pid)] }, target.user), { kill: async () => undefined }));
+        const outcome = await stopper.done;
+        // Dropped again: it stays on the list for the next command.
+        if (outcome.connectionLost) throw lostError(target, `stopping ${file} (pid ${pid}), left running by a dropped connection`);
+        lost.shift();
+      }
+    })().finally(() => {
+      stoppingLost = undefined;
+    });
+    return stoppingLost;
+  };
+
   const run = async (spec: CommandSpec): Promise<CommandResult> => {
     const command = printable(spec, target);
+    await stopLost().catch((error: unknown) => {
+      throw error instanceof ChannelOpenError ? lostError(target, command) : error;
+    });
     const outcome = await pool.withClient(async (client) => (await launch(client, spec, spec.timeoutMs)).done).catch((error: unknown) => {
       throw error instanceof ChannelOpenError ? lostError(target, command) : error;
     });
+    noteLost(outcome, spec);
     const result = toResult(outcome, spec, command);
     if (outcome.canceled) throw new NcupdError('NCUPD_COMMAND_ABORTED', { detail: `cancelled: ${command}` });
     if (outcome.connectionLost) throw lostError(target, command);
@@ -81,12 +111,15 @@ export function createSshHost(target: SshTarget, id = target.host): Host & { clo
       const command = printable(spec, target);
       let exec: RemoteExec | undefined;
       let stopRequested: number | undefined;
-      const exited = pool.withClient(async (client) => {
+      const exited = stopLost().then(() => pool.withClient(async (client) => {
         exec = await launch(client, spec, undefined);
         if (stopRequested !== undefined) exec.stop(stopRequested);
         return exec.done;
-      }).then(
-        (outcome) => toResult(outcome, spec, command),
+      })).then(
+        (outcome) => {
+          noteLost(outcome, spec);
+          return toResult(outcome, spec, command);
+        },
         (error: unknown): CommandResult => ({
           command, exitCode: undefined, signal: undefined, timedOut: false, durationMs: 0, stdout: '',
           stderr: redact(error instanceof Error ? error.message : String(error), spec.secrets), failed: true,

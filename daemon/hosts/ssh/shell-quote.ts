@@ -62,3 +62,10 @@ export function remoteCommandLine(spec: CommandSpec, loginUser: string): string 
  * pass KILL on). Collected first with pgrep, then signalled in one kill.
  */
 export const KILL_TREE_SCRIPT = 'all=$1; set -- $1; while [ $# -gt 0 ]; do kids=$(pgrep -P "$1" | tr "\\n" " "); all="$all $kids"; shift; set -- "$@" $kids; done; kill -s "$0" $all 2>/dev/null; exit 0';
+
+/**
+ * Stops (TERM, then KILL 2 s later) a command whose connection dropped, with everything it
+ * started: `$0` is the program it ran, `$1` its pid. Only while /proc still names that program
+ * among the process's arguments, so a pid reused since the drop is left alone.
+ */
+export const STOP_LOST_SCRIPT = 'tr "\\000" "\\n" < "/proc/$1/cmdline" 2>/dev/null | grep -qxF -- "$0" || exit 0; all=$1; set -- $1; while [ $# -gt 0 ]; do kids=$(pgrep -P "$1" | tr "\\n" " "); all="$all $kids"; shift; set -- "$@" $kids; done; kill -s TERM $all 2>/dev/null; sleep 2; kill -s KILL $all 2>/dev/null; exit 0';

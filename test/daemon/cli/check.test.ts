@@ -2,6 +2,9 @@
 // speaking the real protocol, the built CLI run as an operator would. Fake: the internet
 // (the update server is a loopback double).
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { buildRelease, type BuiltRelease } from '../../fixtures/release-builder/build-release.js';
 import { createInstance, type FixtureInstance } from '../../fixtures/harness/instance.js';
 import { startUpdateServer, unreachableUrl, type Release, type UpdateServerDouble } from '../../fixtures/update-server/index.js';
@@ -197,4 +200,30 @@ describe('ncupd check', function () {
       assert.equal(treeHash(instance.root), before);
     });
   }
+
+  it('reads several instances in parallel, reports them in config order, and one broken instance does not hide the others', async () => {
+    const work = mkdtempSync(join(tmpdir(), 'ncupd-check-fleet-'));
+    try {
+      const config = join(work, 'config.yaml');
+      const entry = (name: string, path: string) => [`  - name: ${name}`, `    path: ${path}`, `    webUser: ${instance.webUser}`, `    updateServer: ${server.url}`];
+      writeFileSync(config, ['instances:', ...entry('one', instance.root), ...entry('gone', join(work, 'no-such-nextcloud')), ...entry('two', instance.root), ''].join('\n'));
+      const result = await runNcupd(['check', '--json', '--config', config, '--parallel', '2']);
+      const out = parseJson<(CheckOutput & { instance?: string; error?: { code: string; instance: string; hint: string } })[]>(result.stdout);
+      assert.equal(out.length, 3);
+      assert.equal(out[0]!.decision, 'apply');
+      assert.equal(out[1]!.instance, 'gone');
+      assert.equal(out[1]!.error?.instance, 'gone', 'the error names the instance it belongs to');
+      assert.ok(out[1]!.error?.code.startsWith('NCUPD_'), JSON.stringify(out[1]));
+      assert.ok(out[1]!.error?.hint);
+      assert.equal(out[2]!.decision, 'apply', 'the instance after the broken one is still read');
+      assert.notEqual(result.exitCode, 0, 'a failed instance makes the exit code say so');
+      const text = await runNcupd(['check', '--config', config]);
+      assert.match(text.stderr, /error NCUPD_\w+ \(instance gone/);
+      assert.deepEqual(text.stdout.split('\n').filter((line) => /^\S+: Nextcloud /.test(line)).map((line) => line.split(':')[0]), ['one', 'two'], 'both readable instances are reported in text too, in order');
+      const refused = await runNcupd(['check', '--json', '--config', config, '--parallel', '0']);
+      assert.equal(parseJson<{ error: { code: string } }>(refused.stdout).error.code, 'NCUPD_USAGE');
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+  });
 });

@@ -47,7 +47,14 @@ export interface BedOptions {
   /** How long one `ncupd now` may take (default 10 minutes). */
   readonly nowTimeoutMs?: number;
   /** Reach the instance over SSH (the harness sshd on loopback, test/fixtures/harness/sshd.ts). */
-  readonly ssh?: { readonly host: string; readonly port: number; readonly user: string; readonly identityFile: string; readonly knownHostsFile: string };
+  readonly ssh?: { readonly host: string; readonly port: number; readonly user: string; readonly identityFile: string; readonly knownHostsFile: string; readonly connectTimeoutSeconds?: number };
+  /**
+   * Serves the instance somewhere else than this machine's loopback (default serveInstance): the
+   * namespace host's web server (test/fixtures/harness/netns-host.ts), so the final probes cross the veth.
+   */
+  readonly serve?: (instance: FixtureInstance) => Promise<ServedInstance>;
+  /** The install root as the instance's host sees it (config.yaml's `path`), when that host sees this machine's files elsewhere. */
+  readonly instancePath?: (root: string) => string;
 }
 
 export async function makeBed(options: BedOptions = {}): Promise<Bed> {
@@ -61,13 +68,13 @@ export async function makeBed(options: BedOptions = {}): Promise<Bed> {
   server.setReleases({ releases: [{ version: '33.0.6', internalVersion: '33.0.6.1', channel: 'stable', minPHPVersion: '8.1', eol: '2027-02-18',
     downloads: { zip: [server.downloadUrl(name)], bz2: [] }, signature: target.zipSignature.replace(/\n/g, '') }], daily: [] });
   const instance = await createInstance({ release: installed, db: options.db, server: options.server, dataOutside: options.dataOutside, rows: 500, ...options.instance });
-  const served = await serveInstance(instance);
+  const served = await (options.serve ?? serveInstance)(instance);
   const work = mkdtempSync(join(tmpdir(), 'ncupd-tx-'));
   const stateDir = options.stateDir ?? join(work, 'state');
   scannedDirectories.push(stateDir, join(work, 'cache'));
   const config = join(work, 'config.yaml');
   writeFileSync(config, [
-    `stateDir: ${stateDir}`, `cacheDir: ${join(work, 'cache')}`, 'instances:', '  - name: cloud', `    path: ${instance.root}`,
+    `stateDir: ${stateDir}`, `cacheDir: ${join(work, 'cache')}`, 'instances:', '  - name: cloud', `    path: ${options.instancePath?.(instance.root) ?? instance.root}`,
     `    webUser: ${instance.webUser}`, `    url: ${served.url}`, `    updateServer: ${server.url}`, `    strategy: ${options.strategy ?? 'archive'}`,
     '    finalProbeSeconds: 8', '    cronWaitSeconds: 5', '    trust:', `      certificate: ${target.pki.coreCertPath}`,
     `    reloadCommand: [${join(work, 'reload.sh')}]`,

@@ -31,8 +31,8 @@ export interface GitBedOptions {
   readonly more?: readonly GitTagSpec[];
   /** A repository built beforehand (to make patches against it); else one is built from the options. */
   readonly repo?: BuiltGitRepository;
-  /** Reach the instance over SSH (see BedOptions.ssh). */
-  readonly ssh?: BedOptions['ssh'];
+  /** Where the instance is made, reached and served (makeBed's options of these names), for the SSH suites. */
+  readonly remote?: Pick<BedOptions, 'ssh' | 'serve' | 'instancePath' | 'dataOutside' | 'instance'>;
 }
 
 export function buildBedRepository(options: GitBedOptions = {}): Promise<BuiltGitRepository> {
@@ -42,12 +42,11 @@ export function buildBedRepository(options: GitBedOptions = {}): Promise<BuiltGi
 export async function makeGitBed(options: GitBedOptions = {}): Promise<GitBed> {
   const repo = options.repo ?? (await buildBedRepository(options));
   const bed = await makeBed({
-    db: options.db, strategy: 'git', target: repo.tags['33.0.6']!.release,
-    instance: { release: repo.tags['33.0.5']!.release, checkout: { repository: repo.bare, tag: 'v33.0.5' } },
+    ...options.remote, db: options.db, strategy: 'git', target: repo.tags['33.0.6']!.release,
+    instance: { ...options.remote?.instance, release: repo.tags['33.0.5']!.release, checkout: { repository: repo.bare, tag: 'v33.0.5' } },
     // version.php of a checkout says channel "git", which the update server answers with nothing.
     instanceConfig: { channel: 'stable' },
     instanceYaml: ['git:', `  keyring: ${repo.keyringPath}`, '  allowFileProtocol: true', ...(options.gitConfig ?? []).map((l) => `  ${l}`)],
-    ssh: options.ssh,
   });
   const git = async (args: readonly string[], cwd = bed.instance.root) =>
     (await host.run({ file: 'git', args: ['-c', 'safe.directory=*', ...args], cwd, env: { GIT_CONFIG_NOSYSTEM: '1', HOME: '/nonexistent', GIT_OPTIONAL_LOCKS: '0' } })).stdout.trim();

@@ -30,7 +30,7 @@ export const MATRIX_STRATEGIES: readonly StrategyId[] = ['archive', 'updater', '
 
 /** A bed for `strategy` (a git checkout for `git`), reached over SSH. */
 export async function strategyBed(strategy: StrategyId, db: DbType, ssh: SshOption, faults: BedOptions['faults'] = []): Promise<Bed> {
-  if (strategy === 'git') return makeGitBed({ db, target: { faults }, ssh });
+  if (strategy === 'git') return makeGitBed({ db, target: { faults }, remote: { ssh } });
   return makeBed({ db, strategy, faults, ssh });
 }
 

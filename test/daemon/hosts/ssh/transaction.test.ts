@@ -2,8 +2,8 @@
 // archive strategy) reached through the real sshd harness on loopback. The release is
 // downloaded and verified on this machine, copied over SFTP and re-checked on the target.
 // Limit, said plainly: on loopback the "remote" files are also this machine's, so a stage that
-// wrongly used local files would not be caught here; that needs the network-namespace host of
-// issue 6 (docs/ssh.md, "Status").
+// wrongly used local files would not be caught here; netns-transaction.test.ts runs against a
+// second host whose install root exists only there (docs/ssh.md, "Testing").
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
