@@ -57,6 +57,8 @@ export interface RunState {
   fromVersion?: string;
   /** Set in recovery: what the crashed run recorded after preflight. */
   facts?: RecoveryFacts;
+  /** The verified archive where the instance's host reads it (the cache locally, a checked copy over SSH): the updater strategy serves it. */
+  placedArchive?: string;
   /** The updater strategy found no `--url` and uses the archive strategy instead. */
   updaterFallback?: boolean;
   /** The git strategy's verified target: the tag's commit, HEAD after the carried patches, submodule commits by path. */

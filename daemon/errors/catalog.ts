@@ -66,7 +66,7 @@ export const errorCatalog = {
   },
   NCUPD_HOST_UNSUPPORTED: {
     message: 'This command or strategy cannot yet run on an instance reached over SSH.',
-    hint: 'Over SSH, `ncupd check`, `fetch`, `trust-host`, `rollback`, `recover`, the daemon, and `now` with the archive strategy work; the updater strategy does not yet (docs/ssh.md, "Status"). Nothing was changed on the instance.',
+    hint: 'Over SSH, `ncupd check`, `fetch`, `trust-host`, `rollback`, `recover`, the daemon, and `now` with every strategy (archive, updater, git) work (docs/ssh.md, "Status"); this refusal is left for a command given another host than the instance\'s own. Nothing was changed on the instance.',
     retryable: false,
   },
   NCUPD_CONFIG_NOT_FOUND: {

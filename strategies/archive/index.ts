@@ -7,7 +7,7 @@ import { extractVerifiedZip } from '../../integrity/archive/bounded-extract.js';
 import type { UpdateStrategy } from '../strategy.js';
 import { mergeInstanceLines, planCarryOver } from './carry-over.js';
 import { carryInto, swapTrees } from '../rename-swap.js';
-import { placeVerifiedArchive } from '../../daemon/releases/place-archive.js';
+import { placeArchiveForRun } from '../verified-copy.js';
 
 async function mergeLines(ctx: RunContext, kind: '.htaccess' | '.user.ini', live: string, staged: string): Promise<void> {
   const read = async (path: string) => ((await exists(ctx.host, path)) ? (await ctx.host.readFile(path)).toString('utf8') : '');
@@ -42,13 +42,13 @@ export const archiveStrategy = {
     // Entries were judged safe before (integrity/archive); unzip is the fastest correct extractor (design.md,
     // "Archives"), run with a per-file size limit and a count afterwards so lying sizes cannot fill the disk.
     // A remote instance unpacks its own copy, checked against the verified SHA-512 where it lies.
-    const placed = await placeVerifiedArchive(ctx.host, archive, txDir, ctx.signal);
+    const placed = await placeArchiveForRun(ctx, txDir);
     const staged = join(stagedParent, 'nextcloud');
     const owner = await ownershipOf(ctx.host, live);
     // The tree is root's and root-only until it is whole. While the count runs, ownership moves to
     // the instance's owner and the file data starts going to disk (the flush after the merges then
     // has only metadata left); either failing leaves only ncupd's own staging to remove.
-    await extractVerifiedZip(ctx.host, placed.path, stagedParent, { entries: archive.entries, expandedBytes: archive.expandedBytes, largestEntry: archive.largestEntry, files: archive.files }, ctx.signal,
+    await extractVerifiedZip(ctx.host, placed, stagedParent, { entries: archive.entries, expandedBytes: archive.expandedBytes, largestEntry: archive.largestEntry, files: archive.files }, ctx.signal,
       async () => void await Promise.all([
         ctx.host.run({ file: 'chown', args: ['-R', `${owner.uid}:${owner.gid}`, staged], timeoutMs: 600_000, signal: ctx.signal }),
         syncFilesystem(ctx.host, stagedParent),

@@ -10,11 +10,14 @@ import { runReloadHook } from '../reload-hook.js';
 import type { UpdateStrategy } from '../strategy.js';
 import { classifyUpdaterOutput, updaterCapabilities } from './classify-output.js';
 import { serveArchive } from './serve-archive.js';
+import { placeArchiveForRun } from '../verified-copy.js';
 
 // Files rewritten in place, so a hard link would share the change: they are real copies (design.md).
 // Nextcloud rewrites config.php, .htaccess and .user.ini; the updater's step 8 overwrites the entry
 // points (file_put_contents: same inode), found when the first rollback restored "Update in process.".
 const REWRITTEN_IN_PLACE = ['config', '.htaccess', '.user.ini', 'index.php', 'status.php', 'remote.php', 'public.php', 'ocs'];
+
+const UPDATER_TIMEOUT_MS = 1_800_000;
 
 function txDir(ctx: RunContext): string {
   return join(dirname(ctx.instance.path), `.ncupd-${ctx.instance.name}`, ctx.txid);
@@ -39,8 +42,8 @@ async function snapshotCode(ctx: RunContext, old: string): Promise<string[]> {
 /** Drives the instance's own updater.phar, fed the exact bytes ncupd verified, inside ncupd's window. */
 export const updaterStrategy = {
   id: 'updater',
-  supportedHosts: ['local'],
-  needsTools: ['cp', 'mv'],
+  supportedHosts: ['local', 'ssh'],
+  needsTools: ['cp', 'mv', 'timeout', 'pkill'],
   needsArchive: true,
   forGitCheckouts: false,
 
@@ -59,6 +62,8 @@ export const updaterStrategy = {
     await makePrivateDir(ctx.host, txDir(ctx));
     ctx.state.workDir = workDir;
     ctx.state.oldRoot = join(txDir(ctx), 'old');
+    // Online, before the window: a remote instance gets its SHA-512-checked copy now.
+    ctx.state.placedArchive = await placeArchiveForRun(ctx, txDir(ctx));
   },
 
   async apply(ctx) {
@@ -78,7 +83,9 @@ export const updaterStrategy = {
     const help = await ctx.host.run({ file: ctx.instance.php, args: [`${ctx.instance.path}/updater/updater.phar`, '--help'], cwd: ctx.instance.path, user: ctx.instance.webUser, reject: false });
     const can = updaterCapabilities(help.stdout);
     const trust = loadTrustRoot(ctx.instance.trust.certificate);
-    const served = await serveArchive(archive.path, archive.fileName);
+    // Pushed before the server starts: a rollback (or recovery after ncupd died here) stops a server left running.
+    await ctx.undo.push({ kind: 'stop-archive-server', name: 'stop the loopback server of the verified archive', data: { workDir: txDir(ctx) } });
+    const served = await serveArchive(ctx.host, ctx.state.placedArchive ?? archive.path, { php: ctx.instance.php, workDir: txDir(ctx), lifetimeSeconds: UPDATER_TIMEOUT_MS / 1000 + 60, signal: ctx.signal });
     try {
       const verify = trust.isNextcloud && can.signature && ctx.state.check?.verdict.target?.signature
         ? [`--signature=${ctx.state.check.verdict.target.signature}`]
@@ -86,7 +93,7 @@ export const updaterStrategy = {
       await faultPoint('updater:before', ctx.signal);
       const run = await ctx.host.run({
         file: ctx.instance.php, args: [`${ctx.instance.path}/updater/updater.phar`, '--no-interaction', '--no-backup', '--no-upgrade', `--url=${served.url}`, ...verify],
-        cwd: ctx.instance.path, user: ctx.instance.webUser, reject: false, timeoutMs: 1_800_000, signal: ctx.signal, secrets: ctx.secrets,
+        cwd: ctx.instance.path, user: ctx.instance.webUser, reject: false, timeoutMs: UPDATER_TIMEOUT_MS, signal: ctx.signal, secrets: ctx.secrets,
       });
       const outcome = classifyUpdaterOutput(run.exitCode, `${run.stdout}\n${run.stderr}`);
       if (outcome.kind !== 'success') {

@@ -4,6 +4,7 @@ import { exists, listDir, makePrivateDir, removeOwnTree, rename } from '../../da
 import { arg, type UndoAction } from '../../daemon/engine/undo-action.js';
 import { faultPoint } from '../../daemon/engine/faults.js';
 import { runReloadHook } from '../reload-hook.js';
+import { stopLeftoverServer } from './serve-archive.js';
 
 /** The data directory's entry in the install root, when it lives there (never moved by a restore). */
 export function dataEntry(ctx: RunContext): string | undefined {
@@ -23,6 +24,13 @@ async function journalHas(ctx: RunContext, type: string, step: string, id?: unkn
  * moves in. Renames only, never rm -rf on the instance.
  */
 export const updaterUndoActions: readonly UndoAction[] = [
+  {
+    // The run closes its server itself; this finds one left by a run that died in the updater.
+    kind: 'stop-archive-server',
+    async run(ctx, data) {
+      await stopLeftoverServer(ctx.host, arg(data, 'workDir'));
+    },
+  },
   {
     kind: 'remove-partial-code-snapshot',
     async run(ctx, data) {

@@ -39,8 +39,21 @@ export interface RemoteExec {
   stop(graceMs: number): void;
 }
 
-function openChannel(client: Client, line: string): Promise<ClientChannel> {
-  return new Promise<ClientChannel>((resolve, reject) => client.exec(line, (error, channel) => (error ? reject(error) : resolve(channel))))
+type ExitListener = (code: number | null, signalName?: string) => void;
+
+function openChannel(client: Client, line: string, onExit: ExitListener): Promise<ClientChannel> {
+  return new Promise<ClientChannel>((resolve, reject) => client.exec(line, (error, channel) => {
+    if (error) {
+      reject(error);
+      return;
+    }
+    // Listened to here, not after an await: ssh2 parses a fast command's exit status from the same
+    // chunk as the open confirmation, before any continuation runs, and an event nobody listens
+    // to is gone (output waits in the stream). Missing it made a finished command look like a
+    // lost connection (found by the SSH transaction matrix under load).
+    channel.on('exit', onExit);
+    resolve(channel);
+  }))
     .catch((error: unknown) => {
       throw new ChannelOpenError(`cannot open an SSH channel: ${(error as Error).message}`, { cause: error });
     });
@@ -52,12 +65,19 @@ function openChannel(client: Client, line: string): Promise<ClientChannel> {
  */
 export async function execRemote(client: Client, line: string, options: RemoteExecOptions): Promise<RemoteExec> {
   const started = Date.now();
-  const channel = await openChannel(client, line);
-  const stdout: Buffer[] = [];
-  const stderr: Buffer[] = [];
   let exitCode: number | undefined;
   let signal: string | undefined;
   let exited = false;
+  let reported = false;
+  const channel = await openChannel(client, line, (code, signalName) => {
+    exited = true;
+    reported = true;
+    if (typeof code === 'number') exitCode = code;
+    // execa (and so the local host) names signals with their SIG prefix; ssh2 mostly does too.
+    else if (signalName) signal = signalName.startsWith('SIG') ? signalName : `SIG${signalName}`;
+  });
+  const stdout: Buffer[] = [];
+  const stderr: Buffer[] = [];
   let timedOut = false;
   let canceled = false;
   const timers: NodeJS.Timeout[] = [];
@@ -94,14 +114,6 @@ export async function execRemote(client: Client, line: string, options: RemoteEx
     header = undefined;
   });
   channel.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
-  let reported = false;
-  channel.on('exit', (code: number | null, signalName?: string) => {
-    exited = true;
-    reported = true;
-    if (typeof code === 'number') exitCode = code;
-    // execa (and so the local host) names signals with their SIG prefix; ssh2 mostly does too.
-    else if (signalName) signal = signalName.startsWith('SIG') ? signalName : `SIG${signalName}`;
-  });
 
   const onAbort = () => {
     canceled = true;

@@ -23,7 +23,7 @@ const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /**
  * The argv that runs `spec` on the target: the user switch (sudo, non-interactive, never a
- * password prompt), then `env -i` with the explicit environment, then the program. `env -i`
+ * password prompt), then `env -i` with the working directory and the explicit environment, then the program. `env -i`
  * because sshd's session environment (SSH_CONNECTION, the login user's HOME...) must not leak
  * into commands, which locally get nothing implicit either. The environment is for non-secret
  * values only (a remote command line is visible in `ps`); secrets travel on stdin.
@@ -34,7 +34,10 @@ export function remoteArgv(spec: CommandSpec, loginUser: string): string[] {
     if (!ENV_NAME.test(name)) throw new NcupdError('NCUPD_COMMAND_FAILED', { detail: `not a valid environment variable name: ${JSON.stringify(name)}` });
     return `${name}=${value}`;
   });
-  return [...userSwitch(spec, loginUser), 'env', '-i', ...assignments, spec.file, ...(spec.args ?? [])];
+  // The working directory is entered by env after sudo, as the user the command runs as: the login
+  // user may not enter a root-only folder (a `cd` before sudo failed for the snapshot's config/).
+  const chdir = spec.cwd === undefined ? [] : [`--chdir=${spec.cwd}`];
+  return [...userSwitch(spec, loginUser), 'env', '-i', ...chdir, ...assignments, spec.file, ...(spec.args ?? [])];
 }
 
 /** The words that run a command as `spec.user`, or as root for ncupd's own steps (no user). */
@@ -51,8 +54,7 @@ export function userSwitch(spec: CommandSpec, loginUser: string): string[] {
  * the program (or sudo), so that pid is the process to stop on a timeout or cancel.
  */
 export function remoteCommandLine(spec: CommandSpec, loginUser: string): string {
-  const run = `exec ${remoteArgv(spec, loginUser).map(quoteShellArg).join(' ')}`;
-  return `echo $$ && ${spec.cwd === undefined ? run : `cd ${quoteShellArg(spec.cwd)} && ${run}`}`;
+  return `echo $$ && exec ${remoteArgv(spec, loginUser).map(quoteShellArg).join(' ')}`;
 }
 
 /**

@@ -135,7 +135,7 @@ describe('ncupd clear-updater-step', function () {
       done = await createInstance({ release: installed, rows: 200 });
       doneConfig = join(work, 'done.yaml');
       writeFileSync(doneConfig, [`stateDir: ${stateDir}`, 'instances:', '  - name: done', `    path: ${done.root}`, `    webUser: ${done.webUser}`, ''].join('\n'));
-      const archive = await serveArchive(newer.zipPath, 'nextcloud-33.0.6.zip');
+      const archive = await serveArchive(host, newer.zipPath, { php: 'php', workDir: work, lifetimeSeconds: 600 });
       try {
         const ran = await runUpdater(done, ['--no-backup', '--no-upgrade', '--no-verify', `--url=${archive.url}`]);
         assert.equal(ran.exitCode, 0, ran.stdout + ran.stderr);

@@ -26,8 +26,8 @@ import { makeGitBed } from '../../../strategies/git/git-bed.js';
 
 type Strategy = NonNullable<BedOptions['strategy']>;
 
-// The updater strategy joins with one word here once it runs over SSH (branch ssh-strategies).
-const STRATEGIES: readonly Strategy[] = ['archive', 'git'];
+// The updater strategy's archive server runs on the namespace's own 127.0.0.1 (php -S through the Host).
+const STRATEGIES: readonly Strategy[] = ['archive', 'updater', 'git'];
 
 // The rollback cases of the local suite (transaction.test.ts); status.php and the login page are
 // probed over the veth.

@@ -42,7 +42,7 @@ describe('ssh host: shell quoting', function () {
   });
 
   it('puts cwd, sudo and env -i around the program', () => {
-    assert.equal(remoteCommandLine({ file: 'id', cwd: '/srv/a b' }, 'root'), "echo $$ && cd '/srv/a b' && exec 'env' '-i' 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' 'LANG=C.UTF-8' 'id'");
+    assert.equal(remoteCommandLine({ file: 'id', cwd: '/srv/a b' }, 'root'), "echo $$ && exec 'env' '-i' '--chdir=/srv/a b' 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' 'LANG=C.UTF-8' 'id'");
     assert.match(remoteCommandLine({ file: 'php', args: ['occ'], user: 'www-data' }, 'deploy'), /^echo \$\$ && exec 'sudo' '-n' '-u' 'www-data' '--' 'env' '-i' .* 'php' 'occ'$/);
     assert.match(remoteCommandLine({ file: 'mv' }, 'deploy'), /^echo \$\$ && exec 'sudo' '-n' '--' 'env'/);
     assert.match(remoteCommandLine({ file: 'mv', user: 'deploy' }, 'deploy'), /^echo \$\$ && exec 'env'/);

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFile, stat } from 'node:fs/promises';
+import { mkdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createLocalHost } from '../../../../daemon/hosts/local/index.js';
 import { createSshHost } from '../../../../daemon/hosts/ssh/index.js';
@@ -51,6 +51,19 @@ describe('ssh host: unprivileged login with sudo', function () {
       const bytes = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
       const echoed = await host.run({ file: 'sh', args: ['-c', 'od -An -tx1 -v | tr -d " \\n"; echo; echo "[$GIVEN][$SUDO_USER]"'], input: bytes, env: { GIVEN: 'yes' }, user: WEB_USER });
       assert.equal(echoed.stdout, `${bytes.toString('hex')}\n[yes][]\n`);
+    } finally {
+      await host.close();
+    }
+  });
+
+  it('enters a root-only working directory as root, not as the login user', async () => {
+    const host = createSshHost(targetFor(server!));
+    try {
+      const dir = join(scratch, 'root-only');
+      await mkdir(dir, { mode: 0o700 });
+      assert.equal((await host.run({ file: 'pwd', cwd: dir })).stdout.trim(), dir);
+      const asWebUser = await host.run({ file: 'pwd', cwd: dir, user: WEB_USER, reject: false });
+      assert.notEqual(asWebUser.exitCode, 0, 'the web user still cannot enter it');
     } finally {
       await host.close();
     }

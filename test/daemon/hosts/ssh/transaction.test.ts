@@ -49,7 +49,7 @@ describe('ncupd now over SSH (loopback sshd, SQLite, archive strategy)', functio
       assert.deepEqual(readdirSync(bed.instance.root).sort(), entriesBefore);
       // The copy sent over SFTP sat in the run's private folder on the target, not in the cache.
       const txDir = join(dirname(bed.instance.root), '.ncupd-cloud', summary.txid);
-      assert.ok(existsSync(join(txDir, 'nextcloud-33.0.6.zip')), 'the archive copy is in the run folder');
+      assert.ok(existsSync(join(txDir, 'download', 'nextcloud-33.0.6.zip')), 'the archive copy is in the run folder');
       assert.deepEqual(findLeaks([result.stdout, result.stderr], [bed.instance.database.password]), []);
     } finally {
       await bed.close();
