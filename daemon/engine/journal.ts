@@ -1,7 +1,7 @@
 // The transaction journal (shared/design.md, "Crash safety"; issues 4 and 5): one JSON line per
 // record, durable before append() resolves, so recovery may act on every line it reads.
 import { constants } from 'node:fs';
-import { chmod, mkdir, open, readdir, readFile, type FileHandle } from 'node:fs/promises';
+import { chmod, mkdir, open, readdir, readFile, rename, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { NcupdError } from '../errors/ncupd-error.js';
 import type { JournalRecord } from './journal-types.js';
@@ -61,6 +61,29 @@ export async function syncDir(dir: string): Promise<void> {
     await handle.sync();
   } finally {
     await handle.close();
+  }
+}
+
+/**
+ * Replaces a small root-only JSON state file in `stateDir` atomically: temp file (0600, no symlink
+ * followed), fsync, rename, fsync of the folder. A crash leaves the old or the new file, never a torn one.
+ */
+export async function writeStateFileAtomically(stateDir: string, path: string, value: unknown): Promise<void> {
+  const temp = `${path}.tmp`;
+  try {
+    await ensurePrivateDir(stateDir);
+    const handle = await open(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW, 0o600);
+    try {
+      await handle.chmod(0o600);
+      await handle.writeFile(`${JSON.stringify(value, null, 2)}\n`);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temp, path);
+    await syncDir(stateDir);
+  } catch (error) {
+    throw journalError(`could not write ${path}: ${errorText(error)}`, error);
   }
 }
 

@@ -2,10 +2,9 @@
 // each instance's outcome, and a halt that only `ncupd rollout resume` clears. One JSON file in
 // the state directory, replaced atomically (temp file, fsync, rename, fsync of the folder), so a
 // crash or a power cut leaves either the old or the new state, never a torn one.
-import { constants } from 'node:fs';
-import { open, readFile, rename } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ensurePrivateDir, errorText, journalError, syncDir } from '../engine/journal.js';
+import { errorText, journalError, writeStateFileAtomically } from '../engine/journal.js';
 import type { RunSummary } from '../engine/journal-types.js';
 
 /**
@@ -84,23 +83,7 @@ export async function readRolloutState(stateDir: string): Promise<RolloutState |
 }
 
 export async function writeRolloutState(stateDir: string, state: RolloutState): Promise<void> {
-  const path = rolloutStatePath(stateDir);
-  const temp = `${path}.tmp`;
-  try {
-    await ensurePrivateDir(stateDir);
-    const handle = await open(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW, 0o600);
-    try {
-      await handle.chmod(0o600);
-      await handle.writeFile(`${JSON.stringify(state, null, 2)}\n`);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temp, path);
-    await syncDir(stateDir);
-  } catch (error) {
-    throw journalError(`could not write ${path}: ${errorText(error)}`, error);
-  }
+  await writeStateFileAtomically(stateDir, rolloutStatePath(stateDir), state);
 }
 
 /** Results after which the rollout goes on: the normal policy decided, nothing broke. */

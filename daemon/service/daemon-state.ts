@@ -1,10 +1,9 @@
 // What the daemon must remember across restarts: when it first saw each offered release (the soak
 // delay counts from there) and which instances an operator paused. One small JSON file in the
 // state directory, replaced atomically (tmp, fsync, rename, fsync of the folder).
-import { constants } from 'node:fs';
-import { open, readFile, rename } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ensurePrivateDir, errorText, journalError, syncDir } from '../engine/journal.js';
+import { errorText, journalError, writeStateFileAtomically } from '../engine/journal.js';
 
 export interface InstanceMemory {
   /** version -> ISO time ncupd first saw it offered. */
@@ -33,22 +32,7 @@ export async function readDaemonState(stateDir: string): Promise<DaemonMemory> {
 }
 
 export async function writeDaemonState(stateDir: string, memory: DaemonMemory): Promise<void> {
-  const path = daemonStatePath(stateDir);
-  try {
-    await ensurePrivateDir(stateDir);
-    const handle = await open(`${path}.tmp`, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW, 0o600);
-    try {
-      await handle.chmod(0o600);
-      await handle.writeFile(`${JSON.stringify(memory, null, 2)}\n`);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(`${path}.tmp`, path);
-    await syncDir(stateDir);
-  } catch (error) {
-    throw journalError(`could not write ${path}: ${errorText(error)}`, error);
-  }
+  await writeStateFileAtomically(stateDir, daemonStatePath(stateDir), memory);
 }
 
 /** Returns the memory with one instance changed (the file is small; every change rewrites it). */
