@@ -80,7 +80,7 @@ describe('ncupd daemon with a rollout', function () {
       assert.equal(finished.rollout?.rings[0]?.instances['node-01']?.result, 'held');
       for (const m of bed.members.slice(1)) {
         const txid: string = finished.rollout?.rings[1]?.instances[m.name]?.txid ?? '';
-        assert.equal(existsSync(join(dirname(m.instance.root), `.ncupd-${m.name}`, txid, 'nextcloud-33.0.6.zip')), m.ssh, `${m.name}: archive sent over SFTP only when remote`);
+        assert.equal(existsSync(join(dirname(m.instance.root), `.ncupd-${m.name}`, txid, 'download', 'nextcloud-33.0.6.zip')), m.ssh, `${m.name}: archive sent over SFTP only when remote`);
       }
     } finally {
       await daemon.stop(60_000);

@@ -86,7 +86,7 @@ async function scenario(bed: FleetBed, canary: readonly string[], badName: strin
   // The SSH members really went over SSH: their archive was sent over SFTP into the run's folder on the target.
   for (const summary of [...halted.summaries, ...finished.summaries].filter((s) => s.result === 'updated')) {
     const member = bed.members.find((m) => m.name === summary.instance)!;
-    const copy = join(dirname(member.instance.root), `.ncupd-${member.name}`, summary.txid, 'nextcloud-33.0.6.zip');
+    const copy = join(dirname(member.instance.root), `.ncupd-${member.name}`, summary.txid, 'download', 'nextcloud-33.0.6.zip');
     assert.equal(existsSync(copy), member.ssh, `${member.name}: archive copy in the run folder only over SSH`);
   }
   const secrets = bed.members.map((m) => m.instance.database.password).filter((p) => p.length > 0);
