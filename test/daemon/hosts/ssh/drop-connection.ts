@@ -3,12 +3,16 @@
 // processes die, and the commands they started on the "target" are left running, as a real
 // sshd leaves a command without a terminal on hangup.
 import { createLocalHost } from '../../../../daemon/hosts/local/index.js';
+import type { CommandResult, CommandSpec } from '../../../../daemon/hosts/host.js';
 
 const local = createLocalHost('drop-connection');
 
-/** The pid of the sshd listening on 127.0.0.1:`port`. */
-export async function sshdListenerPid(port: number): Promise<number> {
-  const listening = await local.run({ file: 'ss', args: ['-Hltnp', `sport = :${port}`] });
+/** Runs `ss` where the sshd listens: this machine, or inside a network namespace (NetnsHost.run). */
+export type ListenerRunner = (spec: Omit<CommandSpec, 'user'>) => Promise<CommandResult>;
+
+/** The pid of the sshd listening on `port` (of the network namespace `run` enters; pids are shared). */
+export async function sshdListenerPid(port: number, run: ListenerRunner = (spec) => local.run(spec)): Promise<number> {
+  const listening = await run({ file: 'ss', args: ['-Hltnp', `sport = :${port}`] });
   const pid = /users:\(\("sshd",pid=(\d+)/.exec(listening.stdout)?.[1];
   if (!pid) throw new Error(`no sshd listens on port ${port}: ${listening.stdout}`);
   return Number(pid);
@@ -33,8 +37,8 @@ async function sessionProcesses(listener: number): Promise<number[]> {
 }
 
 /** SIGKILLs the server side of every open connection to the harness sshd on `port`; returns the pids killed. */
-export async function dropConnections(port: number): Promise<number[]> {
-  const pids = await sessionProcesses(await sshdListenerPid(port));
+export async function dropConnections(port: number, run?: ListenerRunner): Promise<number[]> {
+  const pids = await sessionProcesses(await sshdListenerPid(port, run));
   for (const pid of pids) {
     try {
       process.kill(pid, 'SIGKILL');

@@ -9,7 +9,7 @@
 // instead of over SSH would fail; the tests inspect the same files through their path here. The
 // data directory is outside the root (config.php names it by its path here, seen the same there).
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { createSshHost } from '../../../../daemon/hosts/ssh/index.js';
@@ -18,7 +18,10 @@ import type { ReleaseFault } from '../../../fixtures/release-builder/release-opt
 import { accepts } from '../../../fixtures/harness/free-port.js';
 import { netnsAvailable, startNetnsHost, type NetnsHost } from '../../../fixtures/harness/netns-host.js';
 import { instanceState } from '../../../helpers/instance-state.js';
-import { parseJson } from '../../../helpers/run-ncupd.js';
+import { parseJson, runNcupd } from '../../../helpers/run-ncupd.js';
+import { listUnfinishedTransactions } from '../../../../daemon/engine/journal.js';
+import { dropConnections } from './drop-connection.js';
+import { waitForPath } from './wait-for-path.js';
 import { findLeaks } from '../../../helpers/secret-scan.js';
 import { FULL_TIER } from '../../../helpers/tier.js';
 import { makeBed, type Bed, type BedOptions } from '../../engine/transaction-bed.js';
@@ -40,10 +43,10 @@ const ROLLBACK_FAULTS: readonly { what: string; faults: readonly ReleaseFault[];
 ];
 
 /** A SQLite bed of `strategy` whose instance lives on the namespace host; `faults` go into the offered 33.0.6. */
-function bedOn(netns: NetnsHost, strategy: Strategy, faults: ReleaseFault[] = []): Promise<Bed> {
-  const remote = { ssh: netns.sshOption(), serve: netns.serve, instancePath: netns.pathInside, dataOutside: true, instance: { baseDir: netns.instancesDir } };
+function bedOn(netns: NetnsHost, strategy: Strategy, faults: ReleaseFault[] = [], extra: Pick<BedOptions, 'instanceConfig'> & { instanceSettings?: Record<string, unknown> } = {}): Promise<Bed> {
+  const remote = { ssh: netns.sshOption(), serve: netns.serve, instancePath: netns.pathInside, dataOutside: true, instance: { baseDir: netns.instancesDir, config: extra.instanceSettings } };
   if (strategy === 'git') return makeGitBed({ db: 'sqlite3', target: { faults }, remote });
-  return makeBed({ db: 'sqlite3', strategy, faults, ...remote });
+  return makeBed({ db: 'sqlite3', strategy, faults, ...remote, instanceConfig: extra.instanceConfig });
 }
 
 async function status(bed: Bed) {
@@ -167,4 +170,38 @@ describe('ncupd now on a second host in a network namespace (SSH over a veth pai
       }
     });
   }
+
+  // Issue 6: "killing the SSH connection in the window ends, after reconnect and recovery, with the
+  // instance whole", here against the separate host: the connection's sshd processes inside the
+  // namespace are killed while occ upgrade runs there; that occ upgrade outlives its connection.
+  (FULL_TIER ? it : it.skip)('a connection killed during occ upgrade: reconnects over the veth, stops the occ upgrade left on that host, rolls back whole', async () => {
+    const bed = await bedOn(netns!, 'archive', ['hanging-upgrade'], { instanceSettings: { 'fixture.upgrade.hang.seconds': 5 }, instanceConfig: { rollbackWaitSeconds: 120 } });
+    const pause = join(bed.work, 'pause');
+    const leftover = async () => (await netns!.run({ file: 'pgrep', args: ['-f', '--', `${netns!.pathInside(bed.instance.root)}/occ upgrade`], reject: false })).stdout.trim();
+    try {
+      const before = await instanceState(bed.instance);
+      const run = runNcupd(['now', '--config', bed.config, '--json'], { env: { NCUPD_FAULT: 'upgrade:running=pause', NCUPD_FAULT_PAUSE_FILE: pause, NCUPD_FAULT_DELAY_MS: '1000' }, timeoutMs: 600_000 });
+      await waitForPath(pause, 300_000);
+      assert.notEqual(await leftover(), '', 'occ upgrade runs on the namespace host when the connection is cut');
+      const killed = await dropConnections(netns!.sshd.port, (spec) => netns!.run(spec));
+      assert.ok(killed.length > 0, 'a server-side sshd process of the connection was killed');
+      rmSync(pause, { force: true });
+      const result = await run;
+      const summary = parseJson<RunSummary>(result.stdout);
+      assert.equal(summary.result, 'rolled-back', `${JSON.stringify(summary)}\n${result.stderr}`);
+      assert.equal(summary.errorCode, 'NCUPD_SSH_CONNECTION_LOST');
+      const after = await instanceState(bed.instance);
+      assert.equal(after.code, before.code, 'code tree hash equal');
+      assert.equal(after.config, before.config, 'config.php equal');
+      assert.deepEqual(after.rows, before.rows, 'every database row equal: the leftover occ upgrade was stopped before the restore');
+      assert.equal(after.files, before.files, 'every user file equal');
+      const now = await status(bed);
+      assert.deepEqual([now.version, now.maintenance, now.needsDbUpgrade], ['33.0.5.1', false, false]);
+      assert.deepEqual(await listUnfinishedTransactions(bed.stateDir, 'cloud'), [], 'the transaction is closed');
+      assert.equal(await leftover(), '', 'no occ upgrade left running on the namespace host');
+    } finally {
+      rmSync(pause, { force: true });
+      await bed.close();
+    }
+  });
 });
