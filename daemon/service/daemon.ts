@@ -3,51 +3,25 @@
 // instance, serves the control socket and the status source, reloads its config on SIGHUP (a bad
 // config keeps the old one), and stops gracefully (a running transaction rolls back first).
 import cron from 'node-cron';
-import { readdir, stat } from 'node:fs/promises';
-import { join } from 'node:path';
 import { loadConfigFile } from '../config/load-config.js';
-import type { InstanceConfig, NcupdConfig } from '../config/schema.js';
+import type { InstanceConfig } from '../config/schema.js';
 import type { ProgressEvent } from '../engine/context.js';
 import { readHistory } from '../engine/history.js';
-import { listUnfinishedTransactions } from '../engine/journal.js';
+import { errorText, listUnfinishedTransactions } from '../engine/journal.js';
 import type { RunSummary } from '../engine/journal-types.js';
 import { ROLLBACK_STOP_EXTENSION_S } from '../engine/systemd-notify.js';
 import { holdTimeout } from './sd-notify.js';
 import { NcupdError } from '../errors/ncupd-error.js';
-import type { Host } from '../hosts/host.js';
 import { hostKindOf, withInstanceHost } from '../hosts/registry.js';
 import { checkRelease, type CheckResult } from '../releases/check-release.js';
 import { windowState } from './cron-window.js';
+import { dataSnapshotStatus, lastSnapshot, lastSnapshotOn } from './snapshot-status.js';
 import { readDaemonState, withInstance, writeDaemonState, type DaemonMemory } from './daemon-state.js';
-import type { DaemonStatus, InstanceStatus, StatusSource } from './status-model.js';
-import { runRollout } from '../fleet/rollout.js';
-import { readRolloutState } from '../fleet/rollout-state.js';
-import { viewRollout } from '../fleet/rollout-view.js';
-import { healthChecker } from '../fleet/health-check.js';
+import type { DaemonStatus, InstanceStatus } from './status-model.js';
+import type { DaemonOptions, RunningDaemon } from './daemon-types.js';
+import { daemonRollout, type Gate } from './daemon-rollout.js';
 
-export interface DaemonLog {
-  info(message: string): void;
-  warn(message: string): void;
-  error(message: string): void;
-}
-
-export interface DaemonOptions {
-  readonly configPath: string;
-  readonly host: Host;
-  readonly log: DaemonLog;
-  readonly version: string;
-  /** How often windows are looked at (default 60 s; tests shorten it). */
-  readonly tickMs?: number;
-  /** Tests: a fixed clock. */
-  readonly now?: () => Date;
-  /** Called with every finished run and alert (notifications). */
-  readonly onRunFinished?: (summary: RunSummary) => void;
-  readonly onAlert?: (instance: string, message: string) => void;
-  /** Called after every successful check (the heartbeat ping). */
-  readonly onChecked?: () => void;
-  /** Called when the stage of a running transaction changes (systemd STATUS lines). */
-  readonly onActivity?: (text: string) => void;
-}
+export type { DaemonLog, DaemonOptions, RunningDaemon } from './daemon-types.js';
 
 interface Running {
   readonly txid: string;
@@ -56,14 +30,6 @@ interface Running {
   readonly abort: AbortController;
   readonly listeners: Set<(event: ProgressEvent) => void>;
   readonly done: Promise<RunSummary>;
-}
-
-/** `none` (or a refused method) is a risk the status shows, never a silent default (issue 9). */
-function dataSnapshotStatus(check: CheckResult | undefined): InstanceStatus['dataSnapshot'] {
-  const report = check?.dataSnapshot;
-  if (!report) return undefined;
-  const risk = report.refused ? `the configured data-snapshot method is refused, so updates stop: ${report.refused}` : report.risk;
-  return { method: report.method ?? 'refused', recommended: report.recommended, risk };
 }
 
 interface Runtime {
@@ -80,23 +46,8 @@ interface Runtime {
   recoveryDelayMs?: number;
 }
 
-export interface RunningDaemon extends StatusSource {
-  /** Starts a transaction and lets the caller follow it (the control socket's `now`). */
-  startTransaction(instance: string, trigger: string, listener?: (event: ProgressEvent) => void): Promise<{ txid: string; done: Promise<RunSummary> }>;
-  setPaused(instance: string | undefined, paused: boolean, by: string): Promise<string[]>;
-  checkNow(): Promise<void>;
-  reload(): Promise<{ ok: boolean; error?: string }>;
-  /** Graceful stop: no new runs; running ones are cancelled (they roll back); resolves when all ended. */
-  stop(): Promise<void>;
-  readonly config: () => NcupdConfig;
-}
-
 const RECOVERY_FIRST_DELAY_MS = 60_000;
 const RECOVERY_MAX_DELAY_MS = 30 * 60_000;
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
 
 export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon> {
   const { host, log } = options;
@@ -113,7 +64,6 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     return r;
   };
   let stopping = false;
-  const rollout: { running?: Promise<void>; note?: string } = {};
   // Aborted on stop: a recovery waiting for a missing resource gives up at once (the transaction stays open).
   const stopSignal = new AbortController();
   let lastTick = Date.now();
@@ -207,7 +157,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
    * Whether the scheduler may start a transaction now: `later` when the instance is busy, paused,
    * unchecked or outside its windows; `skip` when the policy or the soak says no update is due.
    */
-  function gate(instance: InstanceConfig): { kind: 'now' } | { kind: 'later' | 'skip'; reason: string; result?: 'up-to-date' | 'held' | 'blocked' } {
+  function gate(instance: InstanceConfig): Gate {
     const r = rt(instance.name);
     const later = (reason: string) => ({ kind: 'later' as const, reason });
     if (r.running) return later(`transaction ${r.running.txid} is running`);
@@ -293,6 +243,12 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     return { txid, done };
   }
 
+  const rollout = daemonRollout({
+    config: () => config, stopping: () => stopping, signal: stopSignal.signal, host, log, now, onAlert: options.onAlert,
+    gate, installedVersion: (name) => rt(name).check?.instance.installedVersion,
+    start: async (name) => (await startTransaction(name, 'rollout')).done,
+  });
+
   async function tick(): Promise<void> {
     lastTick = Date.now();
     if (stopping) return;
@@ -306,60 +262,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       if (why !== undefined) continue;
       await startTransaction(instance.name, 'maintenance window').catch((error: unknown) => log.error(`${instance.name}: ${errorText(error)}`));
     }
-    if (config.rollout) await tickRollout();
-  }
-
-  /**
-   * The rollout in the daemon: continued on every tick while one is open (not halted), started
-   * when an instance has an update due inside its window. Each instance runs as a scheduled
-   * transaction would; one outside its window or busy is waited for; one with nothing due counts
-   * as its policy result. A soak or a halt simply returns; the next tick looks again.
-   */
-  async function tickRollout(): Promise<void> {
-    if (rollout.running || stopping) return;
-    const stored = await readRolloutState(config.stateDir).catch((error: unknown) => {
-      log.error(`rollout: ${errorText(error)}`);
-      return null;
-    });
-    if (stored === null || stored?.halted) return;
-    const open = stored !== undefined && !stored.finishedAt;
-    if (!open && !config.instances.some((i) => gate(i).kind === 'now')) return;
-    const current = config;
-    rollout.running = runRollout({
-      config: current, waitForSoak: false, signal: stopSignal.signal, checkHealthy: healthChecker({ host, signal: stopSignal.signal }),
-      defer: (instance) => {
-        const g = gate(instance);
-        return g.kind === 'later' ? g.reason : undefined;
-      },
-      runInstance: async (instance) => {
-        const g = gate(instance);
-        if (g.kind === 'skip') {
-          const at = now().toISOString();
-          const installed = rt(instance.name).check?.instance.installedVersion ?? '?';
-          return { txid: '', instance: instance.name, result: g.result ?? 'held', from: installed, to: undefined, startedAt: at, endedAt: at, windowMs: undefined, stages: [], message: g.reason };
-        }
-        return (await startTransaction(instance.name, 'rollout')).done;
-      },
-      emit: (event) => {
-        if (event.type === 'ring-start') log.info(`rollout: ring ${event.ring} starts: ${event.instances.join(', ')}`);
-        if (event.type === 'ring-complete') log.info(`rollout: ring ${event.ring} completed`);
-        if (event.type === 'halted') {
-          const message = `rollout halted: ${event.halt.instance} ended ${event.halt.result}${event.halt.errorCode ? ` (${event.halt.errorCode})` : ''}; no further instance starts until \`ncupd rollout resume\``;
-          log.error(message);
-          options.onAlert?.(event.halt.instance, message);
-        }
-      },
-    }).then((report) => {
-      const note = report.outcome === 'soaking' ? `soaking until ${report.soakUntil}` : report.outcome;
-      if (note !== rollout.note) log.info(`rollout ${report.state.id}: ${note}`);
-      rollout.note = note;
-    }, (error: unknown) => {
-      // Another process holds the rollout (`ncupd rollout` in a terminal): the next tick tries again.
-      if (errorText(error) !== rollout.note) log.warn(`rollout: ${errorText(error)}`);
-      rollout.note = errorText(error);
-    }).finally(() => {
-      rollout.running = undefined;
-    });
+    if (config.rollout) await rollout.tick();
   }
 
   async function statusOf(instance: InstanceConfig): Promise<InstanceStatus> {
@@ -394,11 +297,6 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     };
   }
 
-  async function rolloutStatus(): Promise<Pick<DaemonStatus, 'rollout'>> {
-    const state = await readRolloutState(config.stateDir).catch(() => undefined);
-    return state ? { rollout: viewRollout(state, config.rollout) } : {};
-  }
-
   // Start: recovery first (an interrupted transaction is finished before anything else), then a check.
   for (const instance of config.instances) {
     if ((await listUnfinishedTransactions(config.stateDir, instance.name)).length > 0) void recover(instance);
@@ -416,7 +314,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       return {
         version: options.version, startedAt, pid: process.pid, configPath: options.configPath, configLoadedAt, configError,
         instances: await Promise.all(config.instances.map((i) => statusOf(i))),
-        ...(config.rollout ? await rolloutStatus() : {}),
+        ...(config.rollout ? await rollout.status() : {}),
       };
     },
     async startRun(instance) {
@@ -460,7 +358,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       clearInterval(ticker);
       schedule.stop();
       await Promise.allSettled([...runtime.values()].map((r) => r.recovering));
-      const rolloutEnded = rollout.running;
+      const rolloutEnded = rollout.running();
       const runs = [...runtime.values()].map((r) => r.running).filter((r): r is Running => r !== undefined);
       if (runs.length > 0) {
         log.warn(`stopping: cancelling ${runs.length} running transaction(s); each rolls back first`);
@@ -475,42 +373,4 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     },
   };
   return daemon;
-}
-
-/** The newest snapshot of an instance: its age (from the transaction id's time) and size on disk. */
-async function lastSnapshot(stateDir: string, instance: string): Promise<InstanceStatus['lastSnapshot']> {
-  const dir = join(stateDir, 'snapshots', instance);
-  const txid = newestSnapshot(await readdir(dir).catch(() => [] as string[]));
-  if (!txid) return undefined;
-  let size = 0;
-  const walk = async (path: string): Promise<void> => {
-    const s = await stat(path).catch(() => undefined);
-    if (!s) return;
-    if (s.isDirectory()) for (const n of await readdir(path).catch(() => [] as string[])) await walk(join(path, n));
-    else size += s.size;
-  };
-  await walk(join(dir, txid));
-  return snapshotStatus(txid, size);
-}
-
-/**
- * The same for an instance reached over SSH, whose snapshots are written on its own host: read
- * there, at check time (a status request must not open SSH connections).
- */
-async function lastSnapshotOn(host: Host, stateDir: string, instance: string): Promise<InstanceStatus['lastSnapshot']> {
-  const dir = join(stateDir, 'snapshots', instance);
-  const txid = newestSnapshot(await host.listDir(dir).catch(() => [] as string[]));
-  if (!txid) return undefined;
-  const du = await host.run({ file: 'du', args: ['-s', '-b', '--', join(dir, txid)], reject: false });
-  return snapshotStatus(txid, Number(/^\d+/.exec(du.stdout)?.[0] ?? 0));
-}
-
-function newestSnapshot(names: readonly string[]): string | undefined {
-  return names.filter((n) => /^\d{8}T\d{6}Z-[0-9a-f]{6}$/.test(n)).sort().at(-1);
-}
-
-function snapshotStatus(txid: string, sizeBytes: number): NonNullable<InstanceStatus['lastSnapshot']> {
-  const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z/.exec(txid)!;
-  const taken = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6]));
-  return { txid, ageSeconds: Math.max(0, Math.round((Date.now() - taken) / 1000)), sizeBytes };
 }
