@@ -14,6 +14,7 @@ import { instanceState } from '../../helpers/instance-state.js';
 import { parseJson, type runNcupd } from '../../helpers/run-ncupd.js';
 import { findLeaks } from '../../helpers/secret-scan.js';
 import { acquireLock } from '../../../daemon/engine/lock.js';
+import { listUnfinishedTransactions } from '../../../daemon/engine/journal.js';
 import type { Bed, BedOptions } from './transaction-bed.js';
 
 export type StrategyId = 'archive' | 'updater' | 'git';
@@ -62,6 +63,21 @@ export async function status(bed: Bed): Promise<{ version: string; maintenance: 
 export async function reloads(bed: Bed, host: Host): Promise<number> {
   const log = join(bed.work, 'reload.log');
   return (await host.exists(log)) ? (await host.readFile(log)).toString('utf8').trim().split('\n').length : 0;
+}
+
+/**
+ * The instance back on 33.0.5 exactly as `before`: code, config, rows and user files equal, maintenance
+ * off, no upgrade pending, and the transaction closed.
+ */
+export async function assertWholeOnOld(bed: Bed, before: InstanceSnapshot): Promise<void> {
+  const after = await stateOf(bed);
+  assert.equal(after.code, before.code, 'code tree hash equal');
+  assert.equal(after.config, before.config, 'config.php equal');
+  assert.deepEqual(after.rows, before.rows, 'every database row equal');
+  assert.equal(after.files, before.files, 'every user file equal');
+  const now = await status(bed);
+  assert.deepEqual([now.version, now.maintenance, now.needsDbUpgrade], ['33.0.5.1', false, false]);
+  assert.deepEqual(await listUnfinishedTransactions(bed.stateDir, 'cloud'), [], 'the transaction is closed');
 }
 
 export interface Before {

@@ -17,15 +17,10 @@ import { REPO_ROOT } from '../../../helpers/repo.js';
 import { parseJson, runNcupd, transcript } from '../../../helpers/run-ncupd.js';
 import { FULL_TIER } from '../../../helpers/tier.js';
 import { makeBed, type Bed } from '../../engine/transaction-bed.js';
+import { assertWholeOnOld, status } from '../../engine/transaction-cases.js';
 import { dropConnections, freezeListener } from './drop-connection.js';
 
 const local = createLocalHost('test');
-const OLD = '33.0.5.1';
-
-async function status(bed: Bed) {
-  const result = await bed.instance.occ(['status', '--output=json']);
-  return JSON.parse(result.stdout) as { version: string; maintenance: boolean; needsDbUpgrade: boolean };
-}
 
 /** The `occ upgrade` a dropped connection left running on the target (loopback: this machine). */
 async function leftoverUpgrade(bed: Bed): Promise<string> {
@@ -49,17 +44,10 @@ async function ncupdInGroup(bed: Bed, args: string[], env: Record<string, string
   return result;
 }
 
-/** Code, config, rows, user files and the root's entries exactly as before; old version, maintenance off, nothing open or left running. */
-async function assertWholeOnOld(bed: Bed, before: Awaited<ReturnType<typeof instanceState>>): Promise<void> {
-  const after = await instanceState(bed.instance);
-  assert.equal(after.code, before.code, 'code tree hash equal');
-  assert.equal(after.config, before.config, 'config.php equal');
-  assert.deepEqual(after.rows, before.rows, 'every database row equal');
-  assert.equal(after.files, before.files, 'every user file equal');
-  assert.deepEqual(after.entries, before.entries, 'nothing of ncupd left in the root');
-  const now = await status(bed);
-  assert.deepEqual([now.version, now.maintenance, now.needsDbUpgrade], [OLD, false, false]);
-  assert.deepEqual(await listUnfinishedTransactions(bed.stateDir, 'cloud'), [], 'the transaction is closed');
+/** Whole on the old release (assertWholeOnOld), nothing of ncupd left in the root, nothing left running. */
+async function assertWholeOnOldHere(bed: Bed, before: Awaited<ReturnType<typeof instanceState>>): Promise<void> {
+  await assertWholeOnOld(bed, before);
+  assert.deepEqual((await instanceState(bed.instance)).entries, before.entries, 'nothing of ncupd left in the root');
   assert.equal(await leftoverUpgrade(bed), '', 'no occ upgrade left running on the target');
 }
 
@@ -98,7 +86,7 @@ describe('rollback and recovery over SSH (loopback sshd, SQLite, archive strateg
       assert.equal(summary.failedStage, 'upgrade');
       assert.equal(summary.errorCode, 'NCUPD_SSH_CONNECTION_LOST');
       // Rows equal below prove the rollback waited: the occ upgrade left on the target writes again after its sleep.
-      await assertWholeOnOld(bed, before);
+      await assertWholeOnOldHere(bed, before);
     } finally {
       rmSync(pause, { force: true });
       await bed.close();
@@ -120,7 +108,7 @@ describe('rollback and recovery over SSH (loopback sshd, SQLite, archive strateg
       const done = await rollback(['--yes']);
       assert.equal(done.exitCode, 0, done.stdout + done.stderr);
       assert.match(done.stdout, /^cloud: restored 33\.0\.6\.1 -> 33\.0\.5\.1/m);
-      await assertWholeOnOld(bed, before);
+      await assertWholeOnOldHere(bed, before);
       // The restore itself took a fresh snapshot on the target: a second rollback is refused, as locally.
       const again = await rollback([]);
       assert.equal(again.exitCode, 1);
@@ -154,7 +142,7 @@ describe('rollback and recovery over SSH (loopback sshd, SQLite, archive strateg
       assert.equal(recovered.exitCode, 0, recovered.stdout + recovered.stderr);
       const summaries = parseJson<RunSummary[]>(recovered.stdout);
       assert.deepEqual(summaries.map((s) => s.result), ['rolled-back'], recovered.stdout);
-      await assertWholeOnOld(bed, before);
+      await assertWholeOnOldHere(bed, before);
     } finally {
       rmSync(pause, { force: true });
       await bed.close();
@@ -173,7 +161,7 @@ describe('rollback and recovery over SSH (loopback sshd, SQLite, archive strateg
       assert.equal(recovered.exitCode, 0, recovered.stdout + recovered.stderr);
       assert.match(recovered.stdout, /stopping leftover process/);
       assert.match(recovered.stdout, /^cloud: rolled-back /m);
-      await assertWholeOnOld(bed, before);
+      await assertWholeOnOldHere(bed, before);
     } finally {
       await bed.close();
     }
